@@ -1,0 +1,125 @@
+package io.zrouter.proto;
+
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
+import java.io.IOException;
+
+/**
+ * Turns one ZeroMQ message part into a validated {@link Frame} and back.
+ *
+ * <p>Decoding aliases the input array: {@code bytes} fields of the returned frame share
+ * the caller's array instead of copying it, so the array must not be modified afterwards.
+ * Validation rejects anything a peer must never send (see docs/protocol.md), so callers
+ * only ever see well-formed frames.
+ */
+public final class FrameCodec {
+
+  /** The protocol version this codebase speaks. */
+  public static final int PROTOCOL_VERSION = 1;
+
+  private FrameCodec() {}
+
+  /** Serializes a frame into one message part. */
+  public static byte[] encode(Frame frame) {
+    return frame.toByteArray();
+  }
+
+  /**
+   * Parses and validates one message part.
+   *
+   * @throws MalformedFrameException when the part is not a valid frame
+   */
+  public static Frame decode(byte[] part) throws MalformedFrameException {
+    Frame frame;
+    try {
+      CodedInputStream input = CodedInputStream.newInstance(part);
+      input.enableAliasing(true);
+      frame = Frame.parseFrom(input);
+    } catch (InvalidProtocolBufferException e) {
+      // stream_id is field 1 and comes first, so a part broken further on still names its stream.
+      long streamId =
+          e.getUnfinishedMessage() instanceof Frame partial ? partial.getStreamId() : 0;
+      throw new MalformedFrameException("not a protobuf Frame: " + e.getMessage(), streamId);
+    } catch (IOException e) {
+      throw new MalformedFrameException("unreadable Frame: " + e.getMessage());
+    }
+    try {
+      validate(frame);
+    } catch (MalformedFrameException e) {
+      throw new MalformedFrameException(e.getMessage(), frame.getStreamId());
+    }
+    return frame;
+  }
+
+  /** Checks the rules of docs/protocol.md that protobuf itself cannot express. */
+  public static void validate(Frame frame) throws MalformedFrameException {
+    Frame.KindCase kind = frame.getKindCase();
+    if (kind == Frame.KindCase.KIND_NOT_SET) {
+      throw new MalformedFrameException("frame has no kind (unknown or missing)");
+    }
+    boolean connectionLevel =
+        kind == Frame.KindCase.HEARTBEAT
+            || kind == Frame.KindCase.WORKER_HELLO
+            || kind == Frame.KindCase.ROUTER_HELLO;
+    if (connectionLevel != (frame.getStreamId() == 0)) {
+      throw new MalformedFrameException(
+          kind + " frame must have stream_id " + (connectionLevel ? "0" : "other than 0"));
+    }
+    switch (kind) {
+      case RESPONSE_HEAD -> validateResponseHead(frame.getResponseHead());
+      case REQUEST_HEAD -> validateRequestHead(frame.getRequestHead());
+      case TRAILERS -> validateHeaders(frame.getTrailers().getHeadersList());
+      default -> {}
+    }
+  }
+
+  private static void validateResponseHead(ResponseHead head) throws MalformedFrameException {
+    int status = head.getStatus();
+    if (status != 101 && (status < 200 || status > 599)) {
+      throw new MalformedFrameException("response status out of range: " + status);
+    }
+    validateHeaders(head.getHeadersList());
+  }
+
+  private static void validateRequestHead(RequestHead head) throws MalformedFrameException {
+    if (head.getMethod().isEmpty() || !isToken(head.getMethod())) {
+      throw new MalformedFrameException("request method is not a token: " + head.getMethod());
+    }
+    if (head.getPath().isEmpty()) {
+      throw new MalformedFrameException("request path is empty");
+    }
+    validateHeaders(head.getHeadersList());
+  }
+
+  private static void validateHeaders(java.util.List<Header> headers)
+      throws MalformedFrameException {
+    for (Header header : headers) {
+      if (header.getName().isEmpty() || !isToken(header.getName())) {
+        throw new MalformedFrameException("header name is not a token: " + header.getName());
+      }
+      String value = header.getValue();
+      for (int i = 0; i < value.length(); i++) {
+        char c = value.charAt(i);
+        if (c > 0xFF || c == '\r' || c == '\n' || c == 0) {
+          throw new MalformedFrameException("illegal character in header " + header.getName());
+        }
+      }
+    }
+  }
+
+  /** RFC 9110 token characters. */
+  private static boolean isToken(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      boolean ok =
+          (c >= 'a' && c <= 'z')
+              || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9')
+              || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
+  }
+}

@@ -1,0 +1,93 @@
+package io.zrouter.router.config;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Everything a router needs to start. Immutable; build one with {@link #defaults()} and the
+ * {@code with*} methods, or from the command line with {@link RouterCommandLine}.
+ *
+ * @param listen HTTP listen address (port 0: let the OS pick; read it back from the router)
+ * @param bind ZeroMQ endpoint the dispatch socket binds, e.g. {@code tcp://127.0.0.1:5555}
+ * @param maxBody largest request body carried to a worker, in bytes; larger gets 413
+ * @param workerWait how long a request waits for a worker before 503
+ * @param requestTimeout how long a request waits for response headers before 504
+ * @param shutdownGrace how long in-flight responses may take to finish on shutdown
+ * @param ioThreads Netty event loop threads; 0 means Netty's default (2 x cores)
+ * @param maxHeaderSize largest HTTP/1.1 header block or HTTP/2 header list, in bytes; larger gets 431
+ */
+public record RouterConfig(
+    InetSocketAddress listen,
+    String bind,
+    long maxBody,
+    Duration workerWait,
+    Duration requestTimeout,
+    Duration shutdownGrace,
+    int ioThreads,
+    int maxHeaderSize) {
+
+  public static final String DEFAULT_BIND = "tcp://127.0.0.1:5555";
+
+  public RouterConfig {
+    Objects.requireNonNull(listen, "listen");
+    Objects.requireNonNull(bind, "bind");
+    Objects.requireNonNull(workerWait, "workerWait");
+    Objects.requireNonNull(requestTimeout, "requestTimeout");
+    Objects.requireNonNull(shutdownGrace, "shutdownGrace");
+    if (maxBody < 0 || maxBody > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException("maxBody must be between 0 and 2 GiB");
+    }
+    if (ioThreads < 0) {
+      throw new IllegalArgumentException("ioThreads must be >= 0");
+    }
+    if (maxHeaderSize < 1024) {
+      throw new IllegalArgumentException("maxHeaderSize must be >= 1024");
+    }
+  }
+
+  /** The documented defaults: {@code --listen 0.0.0.0:8080 --bind tcp://127.0.0.1:5555}. */
+  public static RouterConfig defaults() {
+    return new RouterConfig(
+        new InetSocketAddress("0.0.0.0", 8080),
+        DEFAULT_BIND,
+        16L * 1024 * 1024,
+        Duration.ofSeconds(5),
+        Duration.ofSeconds(30),
+        Duration.ofSeconds(10),
+        0,
+        16 * 1024);
+  }
+
+  public RouterConfig withListen(InetSocketAddress value) {
+    return new RouterConfig(value, bind, maxBody, workerWait, requestTimeout, shutdownGrace, ioThreads, maxHeaderSize);
+  }
+
+  public RouterConfig withBind(String value) {
+    return new RouterConfig(listen, value, maxBody, workerWait, requestTimeout, shutdownGrace, ioThreads, maxHeaderSize);
+  }
+
+  public RouterConfig withMaxBody(long value) {
+    return new RouterConfig(listen, bind, value, workerWait, requestTimeout, shutdownGrace, ioThreads, maxHeaderSize);
+  }
+
+  public RouterConfig withWorkerWait(Duration value) {
+    return new RouterConfig(listen, bind, maxBody, value, requestTimeout, shutdownGrace, ioThreads, maxHeaderSize);
+  }
+
+  public RouterConfig withRequestTimeout(Duration value) {
+    return new RouterConfig(listen, bind, maxBody, workerWait, value, shutdownGrace, ioThreads, maxHeaderSize);
+  }
+
+  public RouterConfig withShutdownGrace(Duration value) {
+    return new RouterConfig(listen, bind, maxBody, workerWait, requestTimeout, value, ioThreads, maxHeaderSize);
+  }
+
+  public RouterConfig withIoThreads(int value) {
+    return new RouterConfig(listen, bind, maxBody, workerWait, requestTimeout, shutdownGrace, value, maxHeaderSize);
+  }
+
+  public RouterConfig withMaxHeaderSize(int value) {
+    return new RouterConfig(listen, bind, maxBody, workerWait, requestTimeout, shutdownGrace, ioThreads, value);
+  }
+}

@@ -1,0 +1,133 @@
+package io.zrouter.router.frontend;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
+import io.netty.handler.codec.http.HttpServerUpgradeHandler;
+import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
+import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.util.AsciiString;
+import io.netty.util.ReferenceCountUtil;
+
+/**
+ * Builds the pipeline of each accepted connection. One port speaks HTTP/1.1 and cleartext
+ * HTTP/2, reached by prior knowledge or by {@code Upgrade: h2c}. Both end in the same
+ * {@link ProxyHandler}: HTTP/2 streams are turned into HTTP/1-style objects per stream.
+ */
+final class FrontendInitializer extends ChannelInitializer<Channel> {
+  private static final int MAX_INITIAL_LINE = 8 * 1024;
+  /** Streams one HTTP/2 connection may have open at once. */
+  private static final int MAX_CONCURRENT_STREAMS = 1000;
+
+  private final ProxyContext proxy;
+  private final ChannelGroup connections;
+
+  FrontendInitializer(ProxyContext proxy, ChannelGroup connections) {
+    this.proxy = proxy;
+    this.connections = connections;
+  }
+
+  @Override
+  protected void initChannel(Channel ch) {
+    connections.add(ch);
+    HttpServerCodec http1 =
+        new HttpServerCodec(MAX_INITIAL_LINE, proxy.config().maxHeaderSize(), 64 * 1024);
+    HttpServerUpgradeHandler upgrade =
+        new HttpServerUpgradeHandler(http1, this::upgradeCodec, maxBody());
+    ch.pipeline()
+        .addLast(new CleartextHttp2ServerUpgradeHandler(http1, upgrade, http2PriorKnowledge()))
+        .addLast(new Http1ChainInstaller());
+  }
+
+  private int maxBody() {
+    return (int) proxy.config().maxBody();
+  }
+
+  private HttpServerUpgradeHandler.UpgradeCodec upgradeCodec(CharSequence protocol) {
+    if (AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)) {
+      return new Http2ServerUpgradeCodec(http2FrameCodec(), http2Multiplexer());
+    }
+    return null;
+  }
+
+  private ChannelHandler http2PriorKnowledge() {
+    return new ChannelInitializer<Channel>() {
+      @Override
+      protected void initChannel(Channel ch) {
+        ch.pipeline().addLast(http2FrameCodec(), http2Multiplexer());
+      }
+    };
+  }
+
+  private Http2FrameCodec http2FrameCodec() {
+    return Http2FrameCodecBuilder.forServer()
+        .initialSettings(
+            Http2Settings.defaultSettings()
+                .maxConcurrentStreams(MAX_CONCURRENT_STREAMS)
+                .maxHeaderListSize(proxy.config().maxHeaderSize()))
+        .validateHeaders(true)
+        .build();
+  }
+
+  private Http2MultiplexHandler http2Multiplexer() {
+    return new Http2MultiplexHandler(
+        new ChannelInitializer<Http2StreamChannel>() {
+          @Override
+          protected void initChannel(Http2StreamChannel stream) {
+            stream
+                .pipeline()
+                .addLast(new Http2StreamFrameToHttpObjectCodec(true))
+                .addLast(new HttpObjectAggregator(maxBody()))
+                .addLast(new ProxyHandler(proxy, "http"));
+          }
+        });
+  }
+
+  /**
+   * Installs the HTTP/1.1 handlers when the first plain HTTP/1 request arrives. A connection
+   * that switches to HTTP/2 never gets them; its requests live on stream channels.
+   */
+  private final class Http1ChainInstaller extends SimpleChannelInboundHandler<HttpMessage> {
+    Http1ChainInstaller() {
+      super(false);
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, HttpMessage msg) {
+      ChannelPipeline pipeline = ctx.pipeline();
+      String self = ctx.name();
+      pipeline.addAfter(self, "http1-validator", new Http1RequestValidator());
+      pipeline.addAfter("http1-validator", "http1-keepalive", new HttpServerKeepAliveHandler());
+      pipeline.addAfter("http1-keepalive", "http1-aggregator", new HttpObjectAggregator(maxBody()));
+      pipeline.addAfter("http1-aggregator", "http1-pipelining", new Http1PipeliningHandler());
+      pipeline.addAfter("http1-pipelining", "proxy", new ProxyHandler(proxy, "http"));
+      pipeline.remove(this);
+      ctx.fireChannelRead(msg);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+      if (msg instanceof HttpMessage) {
+        super.channelRead(ctx, msg);
+      } else {
+        // Connection-level HTTP/2 frames (SETTINGS, PING) after a switch to HTTP/2: handled already.
+        ReferenceCountUtil.release(msg);
+      }
+    }
+  }
+}

@@ -1,0 +1,61 @@
+package io.zrouter.router.frontend;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Hop-by-hop headers (RFC 9110 section 7.6.1): they describe one connection, so a proxy
+ * removes them in both directions, together with every header the Connection header names.
+ */
+final class HopByHop {
+  private static final Set<AsciiString> ALWAYS =
+      Set.of(
+          HttpHeaderNames.CONNECTION,
+          HttpHeaderNames.KEEP_ALIVE,
+          HttpHeaderNames.PROXY_CONNECTION,
+          HttpHeaderNames.TE,
+          HttpHeaderNames.TRANSFER_ENCODING,
+          HttpHeaderNames.UPGRADE,
+          // Netty's HTTP/2-to-HTTP/1 conversion adds these; they are not the client's.
+          AsciiString.cached("x-http2-scheme"),
+          AsciiString.cached("x-http2-stream-id"),
+          AsciiString.cached("x-http2-path"),
+          AsciiString.cached("x-http2-stream-promise-id"),
+          AsciiString.cached("x-http2-stream-dependency-id"),
+          AsciiString.cached("x-http2-stream-weight"));
+
+  private HopByHop() {}
+
+  /** Removes hop-by-hop headers in place. */
+  static void strip(HttpHeaders headers) {
+    List<String> named = null;
+    for (String connection : headers.getAll(HttpHeaderNames.CONNECTION)) {
+      for (String token : connection.split(",")) {
+        String name = token.trim();
+        if (!name.isEmpty()) {
+          if (named == null) {
+            named = new ArrayList<>(2);
+          }
+          named.add(name);
+        }
+      }
+    }
+    for (AsciiString name : ALWAYS) {
+      headers.remove(name);
+    }
+    if (named != null) {
+      for (String name : named) {
+        headers.remove(name);
+      }
+    }
+  }
+
+  /** True for a header name (lower-case) that must not cross the proxy. */
+  static boolean isHopByHop(CharSequence lowerCaseName) {
+    return ALWAYS.contains(AsciiString.of(lowerCaseName));
+  }
+}

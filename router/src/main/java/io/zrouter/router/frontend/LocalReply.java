@@ -1,0 +1,51 @@
+package io.zrouter.router.frontend;
+
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+
+/** The one place that makes the answers the router gives on its own, without a worker. */
+final class LocalReply {
+
+  /** Why the router answered a request itself. */
+  enum Reason {
+    NO_WORKER(HttpResponseStatus.SERVICE_UNAVAILABLE, "no worker available"),
+    TIMEOUT(HttpResponseStatus.GATEWAY_TIMEOUT, "worker did not answer in time"),
+    BAD_UPSTREAM_RESPONSE(HttpResponseStatus.BAD_GATEWAY, "worker sent an invalid response"),
+    UPSTREAM_RESET(HttpResponseStatus.BAD_GATEWAY, "worker failed before responding"),
+    SHUTTING_DOWN(HttpResponseStatus.SERVICE_UNAVAILABLE, "router is shutting down"),
+    BAD_REQUEST(HttpResponseStatus.BAD_REQUEST, "malformed request"),
+    URI_TOO_LONG(HttpResponseStatus.REQUEST_URI_TOO_LONG, "request line too long"),
+    HEADERS_TOO_LARGE(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "request headers too large");
+
+    final HttpResponseStatus status;
+    final String message;
+
+    Reason(HttpResponseStatus status, String message) {
+      this.status = status;
+      this.message = message;
+    }
+  }
+
+  private LocalReply() {}
+
+  /** A complete response with a short text body, {@code zrouter: <message>}. */
+  static FullHttpResponse of(Reason reason, String requestId, ByteBufAllocator alloc) {
+    String text = "zrouter: " + reason.message + "\n";
+    FullHttpResponse response =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1, reason.status, ByteBufUtil.writeUtf8(alloc, text));
+    response.headers()
+        .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN + "; charset=utf-8")
+        .setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
+    if (requestId != null) {
+      response.headers().set(ForwardedHeaders.X_REQUEST_ID, requestId);
+    }
+    return response;
+  }
+}

@@ -1,0 +1,92 @@
+package io.zrouter.router.frontend;
+
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.util.ReferenceCountUtil;
+import io.zrouter.router.frontend.LocalReply.Reason;
+import io.zrouter.router.upstream.Dispatch;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+
+/**
+ * The last handler of every request pipeline, HTTP/1.1 connection or HTTP/2 stream alike:
+ * turns each complete request into a dispatched message and an {@link HttpExchange} that
+ * writes the response back. On HTTP/1.1 requests arrive here one at a time (see
+ * {@link Http1PipeliningHandler}); on HTTP/2 each stream has its own instance.
+ */
+final class ProxyHandler extends ChannelInboundHandlerAdapter {
+  private final ProxyContext proxy;
+  private final String scheme;
+  private HttpExchange current;
+
+  ProxyHandler(ProxyContext proxy, String scheme) {
+    this.proxy = proxy;
+    this.scheme = scheme;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (!(msg instanceof FullHttpRequest request)) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    try {
+      startExchange(ctx, request);
+    } finally {
+      request.release(); // encoded into the dispatch, or answered locally: ours to free
+    }
+  }
+
+  private void startExchange(ChannelHandlerContext ctx, FullHttpRequest request) {
+    boolean http2 = ctx.channel() instanceof Http2StreamChannel;
+    SocketAddress client = http2 ? ctx.channel().parent().remoteAddress() : ctx.channel().remoteAddress();
+    HopByHop.strip(request.headers());
+    String requestId = ForwardedHeaders.apply(request.headers(), client, scheme);
+    if (proxy.isDraining()) {
+      FullHttpResponse reply = LocalReply.of(Reason.SHUTTING_DOWN, requestId, ctx.alloc());
+      reply.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+      ctx.writeAndFlush(reply).addListener(ChannelFutureListener.CLOSE);
+      return;
+    }
+    long id = proxy.registry().nextId();
+    boolean http10 = !http2 && request.protocolVersion().equals(HttpVersion.HTTP_1_0);
+    current =
+        new HttpExchange(
+            id, ctx, proxy.registry(), requestId, http2, HttpMethod.HEAD.equals(request.method()), http10);
+    long deadline = System.currentTimeMillis() + proxy.config().requestTimeout().toMillis();
+    RequestEncoder.Envelope envelope =
+        new RequestEncoder.Envelope(
+            id,
+            requestId,
+            scheme,
+            http2 ? "HTTP/2" : request.protocolVersion().text(),
+            addressOf(client),
+            deadline);
+    byte[][] parts = RequestEncoder.encode(envelope, request);
+    current.start(proxy.config().requestTimeout());
+    proxy.link().dispatch(new Dispatch(current, parts, System.nanoTime()));
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    if (current != null) {
+      current.onDownstreamClosed();
+    }
+    ctx.fireChannelInactive();
+  }
+
+  private static String addressOf(SocketAddress address) {
+    if (address instanceof InetSocketAddress inet) {
+      return inet.getAddress().getHostAddress() + ":" + inet.getPort();
+    }
+    return String.valueOf(address);
+  }
+}

@@ -1,0 +1,107 @@
+package io.zrouter.router.frontend;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.util.AsciiString;
+import io.zrouter.proto.Body;
+import io.zrouter.proto.Frame;
+import io.zrouter.proto.FrameCodec;
+import io.zrouter.proto.Header;
+import io.zrouter.proto.RequestHead;
+import java.nio.ByteBuffer;
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * Encodes one complete HTTP request as the parts of one ZeroMQ message: a request-head frame,
+ * then the body in frames of at most {@link #MAX_BODY_FRAME} bytes, the last one ending the
+ * request. Body bytes are copied once, straight from Netty's buffers into the encoded parts.
+ */
+final class RequestEncoder {
+  /** Largest body chunk per frame, so workers can start on a large body piece by piece. */
+  static final int MAX_BODY_FRAME = 1 << 20;
+
+  private RequestEncoder() {}
+
+  /** Everything about the exchange that is not in the Netty request itself. */
+  record Envelope(
+      long streamId,
+      String requestId,
+      String scheme,
+      String httpVersion,
+      String remoteAddress,
+      long deadlineUnixMs) {}
+
+  /** Headers must already be cleaned: hop-by-hop removed, forwarding headers added. */
+  static byte[][] encode(Envelope envelope, FullHttpRequest request) {
+    ByteBuf content = request.content();
+    int length = content.readableBytes();
+    int bodyFrames = (length + MAX_BODY_FRAME - 1) / MAX_BODY_FRAME;
+    byte[][] parts = new byte[1 + bodyFrames][];
+
+    String authority = request.headers().get(HttpHeaderNames.HOST, "");
+    RequestHead.Builder head =
+        RequestHead.newBuilder()
+            .setProtocolVersion(FrameCodec.PROTOCOL_VERSION)
+            .setMethod(request.method().name())
+            .setScheme(envelope.scheme())
+            .setAuthority(authority)
+            .setPath(originForm(request.uri()))
+            .setHttpVersion(envelope.httpVersion())
+            .setRemoteAddress(envelope.remoteAddress())
+            .setRequestId(envelope.requestId())
+            .setDeadlineUnixMs(envelope.deadlineUnixMs())
+            .setContentLength(length)
+            .setEndStream(length == 0);
+    Iterator<Map.Entry<CharSequence, CharSequence>> headers = request.headers().iteratorCharSequence();
+    while (headers.hasNext()) {
+      Map.Entry<CharSequence, CharSequence> h = headers.next();
+      head.addHeaders(
+          Header.newBuilder()
+              .setName(AsciiString.of(h.getKey()).toLowerCase().toString())
+              .setValue(h.getValue().toString()));
+    }
+    parts[0] = FrameCodec.encode(Frame.newBuilder().setStreamId(envelope.streamId()).setRequestHead(head).build());
+
+    int offset = content.readerIndex();
+    for (int i = 0; i < bodyFrames; i++) {
+      int chunk = Math.min(MAX_BODY_FRAME, length - i * MAX_BODY_FRAME);
+      Body body =
+          Body.newBuilder()
+              .setData(wrap(content, offset + i * MAX_BODY_FRAME, chunk))
+              .setEndStream(i == bodyFrames - 1)
+              .build();
+      parts[1 + i] = FrameCodec.encode(Frame.newBuilder().setStreamId(envelope.streamId()).setBody(body).build());
+    }
+    return parts;
+  }
+
+  /** Views Netty's bytes as a ByteString without copying; valid until the request is released. */
+  private static ByteString wrap(ByteBuf content, int index, int length) {
+    ByteString data = ByteString.EMPTY;
+    for (ByteBuffer piece : content.nioBuffers(index, length)) {
+      data = data.concat(UnsafeByteOperations.unsafeWrap(piece));
+    }
+    return data;
+  }
+
+  /** Absolute-form targets ({@code http://host/path}) become origin-form ({@code /path}). */
+  static String originForm(String uri) {
+    if (uri.startsWith("/")) {
+      return uri;
+    }
+    int scheme = uri.indexOf("://");
+    if (scheme > 0) {
+      int path = uri.indexOf('/', scheme + 3);
+      int query = uri.indexOf('?', scheme + 3);
+      if (path < 0 || (query >= 0 && query < path)) {
+        return query < 0 ? "/" : "/" + uri.substring(query);
+      }
+      return uri.substring(path);
+    }
+    return uri; // "*" for OPTIONS, or authority-form: the worker decides
+  }
+}

@@ -1,0 +1,33 @@
+package io.zrouter.router.stream;
+
+import io.netty.util.concurrent.EventExecutor;
+import io.zrouter.proto.Frame;
+
+/**
+ * One proxied HTTP exchange as the worker link sees it. The link calls these methods only
+ * from inside a task it runs on {@link #executor()}, the event loop of the downstream
+ * channel, so implementations need no locking.
+ */
+public interface ProxyStream {
+
+  /** Router-unique stream id, the {@code stream_id} of every frame of this exchange. */
+  long id();
+
+  /** The event loop all callbacks run on. */
+  EventExecutor executor();
+
+  /** True once the exchange has ended for any reason; read from any thread. */
+  boolean isDone();
+
+  /** A response frame from the worker serving this stream. */
+  void onFrame(Frame frame);
+
+  /** A frame for this stream could not be decoded or broke the protocol. */
+  void onUpstreamProtocolError(String reason);
+
+  /** No worker took the request within the configured wait. */
+  void onNoWorker();
+
+  /** Called after a batch of callbacks so writes reach the client in one flush. */
+  void flush();
+}

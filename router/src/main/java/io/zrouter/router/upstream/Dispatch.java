@@ -1,0 +1,12 @@
+package io.zrouter.router.upstream;
+
+import io.zrouter.router.stream.ProxyStream;
+
+/**
+ * A request ready to go to a worker: the encoded parts of its one ZeroMQ message.
+ *
+ * @param stream the exchange waiting for the response
+ * @param parts one encoded frame per message part, request head first
+ * @param queuedAtNanos {@link System#nanoTime()} when it was queued; the worker wait counts from here
+ */
+public record Dispatch(ProxyStream stream, byte[][] parts, long queuedAtNanos) {}

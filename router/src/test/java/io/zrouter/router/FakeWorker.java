@@ -1,0 +1,102 @@
+package io.zrouter.router;
+
+import io.zrouter.proto.Frame;
+import io.zrouter.proto.FrameCodec;
+import io.zrouter.proto.MalformedFrameException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.zeromq.SocketType;
+import org.zeromq.ZContext;
+import org.zeromq.ZMQ;
+
+/**
+ * A scripted worker speaking the raw wire protocol, for edge cases the SDK never produces:
+ * take a request, then send whatever parts the test wants, well-formed or not.
+ */
+final class FakeWorker implements AutoCloseable {
+
+  /** One request message as received: the router's routing id and the decoded frames. */
+  record ReceivedRequest(byte[] routerId, List<Frame> frames) {
+    long streamId() {
+      return frames.get(0).getStreamId();
+    }
+  }
+
+  private final ZContext context = new ZContext(1);
+  private final BlockingQueue<ReceivedRequest> received = new LinkedBlockingQueue<>();
+  private final ConcurrentLinkedQueue<byte[][]> outgoing = new ConcurrentLinkedQueue<>();
+  private final Thread thread;
+  private volatile boolean running = true;
+
+  FakeWorker(String endpoint) {
+    ZMQ.Socket socket = context.createSocket(SocketType.ROUTER);
+    socket.setLinger(0);
+    socket.connect(endpoint);
+    thread = new Thread(() -> loop(socket), "fake-worker");
+    thread.start();
+  }
+
+  private void loop(ZMQ.Socket socket) {
+    ZMQ.Poller poller = context.createPoller(1);
+    poller.register(socket, ZMQ.Poller.POLLIN);
+    while (running) {
+      poller.poll(5); // a test double: a short poll keeps it simple
+      byte[][] message;
+      while ((message = outgoing.poll()) != null) {
+        for (int i = 0; i < message.length; i++) {
+          socket.send(message[i], i < message.length - 1 ? ZMQ.SNDMORE : 0);
+        }
+      }
+      byte[] routerId;
+      while ((routerId = socket.recv(ZMQ.DONTWAIT)) != null) {
+        List<Frame> frames = new ArrayList<>();
+        while (socket.hasReceiveMore()) {
+          try {
+            frames.add(FrameCodec.decode(socket.recv(0)));
+          } catch (MalformedFrameException e) {
+            throw new AssertionError("router sent a malformed frame", e);
+          }
+        }
+        received.add(new ReceivedRequest(routerId, frames));
+      }
+    }
+    poller.close();
+    socket.close();
+  }
+
+  ReceivedRequest takeRequest(Duration timeout) throws InterruptedException {
+    ReceivedRequest request = received.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    if (request == null) {
+      throw new AssertionError("no request reached the fake worker within " + timeout);
+    }
+    return request;
+  }
+
+  /** Sends raw parts (after the routing id) to the router the request came from. */
+  void sendRaw(ReceivedRequest to, byte[]... parts) {
+    byte[][] message = new byte[parts.length + 1][];
+    message[0] = to.routerId();
+    System.arraycopy(parts, 0, message, 1, parts.length);
+    outgoing.add(message);
+  }
+
+  void send(ReceivedRequest to, Frame... frames) {
+    byte[][] parts = new byte[frames.length][];
+    for (int i = 0; i < frames.length; i++) {
+      parts[i] = FrameCodec.encode(frames[i]);
+    }
+    sendRaw(to, parts);
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    running = false;
+    thread.join(5000);
+    context.close();
+  }
+}

@@ -1,0 +1,28 @@
+package io.zrouter.router;
+
+import io.zrouter.router.config.RouterConfig;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Duration;
+
+/** Routers for tests: loopback only, ephemeral ports, short waits. */
+final class TestRouters {
+  private TestRouters() {}
+
+  static RouterConfig config() {
+    return RouterConfig.defaults()
+        .withListen(new InetSocketAddress("127.0.0.1", 0))
+        .withBind("tcp://127.0.0.1:*")
+        .withIoThreads(2)
+        .withShutdownGrace(Duration.ofSeconds(2));
+  }
+
+  static Router start(RouterConfig config) throws StartupException {
+    return Router.start(config);
+  }
+
+  static URI uri(Router router, String pathAndQuery) {
+    InetSocketAddress a = router.httpAddress();
+    return URI.create("http://127.0.0.1:" + a.getPort() + pathAndQuery);
+  }
+}
