@@ -52,6 +52,11 @@ final class HttpExchange implements ProxyStream {
   private State state = State.AWAITING_HEAD;
   private volatile boolean done;
   private boolean wrote;
+  /** No body may reach the client: HEAD, 204, 304. */
+  private boolean bodyless;
+  /** Content-length the worker declared, or -1; more or fewer bytes than this is an error. */
+  private long declaredLength = -1;
+  private long bodyBytes;
   private ScheduledFuture<?> timeout;
 
   HttpExchange(
@@ -99,7 +104,7 @@ final class HttpExchange implements ProxyStream {
       case BODY -> onBody(frame.getBody());
       case TRAILERS -> onTrailers(frame.getTrailers().getHeadersList());
       case RESET -> onUpstreamReset(frame.getReset().getReason() + " " + frame.getReset().getMessage());
-      case ACCEPT, WINDOW_UPDATE, HEARTBEAT -> log.debug("ignoring {} on stream {}", frame.getKindCase(), id);
+      case ACCEPT, WINDOW_UPDATE -> log.debug("ignoring {} on stream {}", frame.getKindCase(), id);
       default -> onUpstreamProtocolError("unexpected " + frame.getKindCase() + " frame from worker");
     }
   }
@@ -110,7 +115,7 @@ final class HttpExchange implements ProxyStream {
       return;
     }
     HttpResponseStatus status = HttpResponseStatus.valueOf(head.getStatus());
-    boolean bodyless = headRequest || !mayHaveBody(head.getStatus());
+    bodyless = headRequest || !mayHaveBody(head.getStatus());
     if (head.getEndStream()) {
       DefaultFullHttpResponse response =
           new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.EMPTY_BUFFER);
@@ -125,6 +130,14 @@ final class HttpExchange implements ProxyStream {
     HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, status);
     HttpHeaders headers = response.headers();
     copyResponseHeaders(head.getHeadersList(), headers);
+    if (!bodyless && headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+      try {
+        declaredLength = Long.parseLong(headers.get(HttpHeaderNames.CONTENT_LENGTH).trim());
+      } catch (NumberFormatException e) {
+        onUpstreamProtocolError("bad content-length " + headers.get(HttpHeaderNames.CONTENT_LENGTH));
+        return;
+      }
+    }
     if (!bodyless && !http2 && !headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
       if (http10) {
         headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE); // body ends at close
@@ -141,7 +154,13 @@ final class HttpExchange implements ProxyStream {
       onUpstreamProtocolError("body before response head");
       return;
     }
-    boolean hasData = !headRequest && !body.getData().isEmpty();
+    boolean hasData = !bodyless && !body.getData().isEmpty();
+    bodyBytes += hasData ? body.getData().size() : 0;
+    if (declaredLength >= 0
+        && (bodyBytes > declaredLength || (body.getEndStream() && bodyBytes < declaredLength))) {
+      onUpstreamProtocolError("body length " + bodyBytes + " does not match content-length " + declaredLength);
+      return;
+    }
     if (body.getEndStream()) {
       write(hasData
           ? new DefaultLastHttpContent(Unpooled.wrappedBuffer(body.getData().asReadOnlyByteBuffer()))
@@ -155,6 +174,10 @@ final class HttpExchange implements ProxyStream {
   private void onTrailers(List<Header> trailers) {
     if (state != State.STREAMING) {
       onUpstreamProtocolError("trailers before response head");
+      return;
+    }
+    if (declaredLength >= 0 && bodyBytes != declaredLength) {
+      onUpstreamProtocolError("body length " + bodyBytes + " does not match content-length " + declaredLength);
       return;
     }
     LastHttpContent last = new DefaultLastHttpContent();

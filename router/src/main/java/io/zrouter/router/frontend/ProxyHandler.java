@@ -85,7 +85,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
   private static String addressOf(SocketAddress address) {
     if (address instanceof InetSocketAddress inet) {
-      return inet.getAddress().getHostAddress() + ":" + inet.getPort();
+      String host = inet.getAddress().getHostAddress();
+      return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + inet.getPort();
     }
     return String.valueOf(address);
   }

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Starts a zrouter demo on the default ports: a router on 127.0.0.1:8080 (workers connect
+# to tcp://127.0.0.1:5555) and two sample workers. Builds the jars first when needed.
+# Ctrl-C stops all three.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+ROUTER_JAR=router/target/zrouter-router.jar
+WORKER_JAR=sample-worker/target/zrouter-sample-worker.jar
+HTTP=127.0.0.1:8080
+ZMQ=tcp://127.0.0.1:5555
+
+stale() {
+  [ ! -f "$ROUTER_JAR" ] || [ ! -f "$WORKER_JAR" ] && return 0
+  [ -n "$(find proto router worker-sdk sample-worker pom.xml -newer "$ROUTER_JAR" \
+      \( -name '*.java' -o -name '*.proto' -o -name 'pom.xml' -o -name '*.properties' \) \
+      -not -path '*/target/*' -print -quit)" ]
+}
+if stale; then
+  echo "building zrouter (mvn -B -q -DskipTests package)..."
+  mvn -B -q -DskipTests package
+fi
+
+pids=()
+stop_all() {
+  trap - EXIT INT TERM
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap stop_all EXIT INT TERM
+
+java -jar "$ROUTER_JAR" --listen "$HTTP" --bind "$ZMQ" &
+pids+=($!)
+java -jar "$WORKER_JAR" --connect "$ZMQ" --id w1 &
+pids+=($!)
+java -jar "$WORKER_JAR" --connect "$ZMQ" --id w2 &
+pids+=($!)
+
+for _ in $(seq 1 100); do
+  if curl -fsS "http://$HTTP/hello" >/dev/null 2>&1; then
+    cat <<TXT
+
+zrouter is up: router on http://$HTTP, workers w1 and w2 on $ZMQ. Try:
+
+  curl http://$HTTP/hello
+  curl -N 'http://$HTTP/stream?n=5&interval_ms=500'
+  curl --http2-prior-knowledge http://$HTTP/hello
+  curl -X POST --data-binary @README.md http://$HTTP/sha256
+
+Ctrl-C stops the router and both workers.
+TXT
+    wait
+    exit 0
+  fi
+  for pid in "${pids[@]}"; do
+    kill -0 "$pid" 2>/dev/null || { echo "demo: a process exited early (see above)" >&2; exit 1; }
+  done
+  sleep 0.1
+done
+echo "demo: router did not answer within 10 s" >&2
+exit 1
