@@ -2,6 +2,7 @@ package io.zrouter.router.frontend;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerAdapter;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
@@ -65,11 +66,15 @@ final class FrontendInitializer extends ChannelInitializer<Channel> {
     return null;
   }
 
+  /** Replaces itself with the HTTP/2 handlers, in its own place (before the HTTP/1 installer). */
   private ChannelHandler http2PriorKnowledge() {
-    return new ChannelInitializer<Channel>() {
+    return new ChannelHandlerAdapter() {
       @Override
-      protected void initChannel(Channel ch) {
-        ch.pipeline().addLast(http2FrameCodec(), http2Multiplexer());
+      public void handlerAdded(ChannelHandlerContext ctx) {
+        // The multiplexer looks for the frame codec when added, so the codec goes in first.
+        ctx.pipeline().addAfter(ctx.name(), "http2-codec", http2FrameCodec());
+        ctx.pipeline().addAfter("http2-codec", "http2-multiplexer", http2Multiplexer());
+        ctx.pipeline().remove(this);
       }
     };
   }

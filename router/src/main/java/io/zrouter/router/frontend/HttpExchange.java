@@ -241,7 +241,10 @@ final class HttpExchange implements ProxyStream {
       ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.INTERNAL_ERROR))
           .addListener(ChannelFutureListener.CLOSE);
     } else {
-      ctx.channel().close();
+      // What was written so far goes out first, so the client sees a response cut short
+      // by a closed connection rather than a connection that never answered (which a client
+      // may take as safe to retry).
+      ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
   }
 

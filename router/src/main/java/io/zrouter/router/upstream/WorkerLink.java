@@ -163,6 +163,7 @@ public final class WorkerLink implements AutoCloseable {
         dealer.send(parts[i], i < last ? ZMQ.SNDMORE : 0);
       }
       held.pollFirst();
+      log.debug("dispatched stream {}", d.stream().id());
     }
   }
 
