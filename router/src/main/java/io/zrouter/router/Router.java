@@ -42,7 +42,7 @@ public final class Router implements AutoCloseable {
     StreamRegistry registry = new StreamRegistry();
     WorkerLink link;
     try {
-      link = WorkerLink.start(config.bind(), config.workerWait(), registry);
+      link = WorkerLink.start(config.bind(), config.workerWait(), config.acceptTimeout(), registry);
     } catch (RuntimeException e) {
       throw new StartupException("cannot bind worker endpoint " + config.bind() + ": " + describe(e), e);
     }

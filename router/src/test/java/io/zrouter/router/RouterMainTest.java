@@ -50,7 +50,7 @@ class RouterMainTest {
       assertThat(p.exitValue()).isZero();
       assertThat(Files.readString(log))
           .contains("--listen", "--bind", "--max-body", "--max-header-size", "--worker-wait",
-              "--request-timeout", "--shutdown-grace", "--io-threads", "--help");
+              "--request-timeout", "--accept-timeout", "--shutdown-grace", "--io-threads", "--help");
     }
   }
 

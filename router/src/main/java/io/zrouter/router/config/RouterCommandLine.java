@@ -26,6 +26,8 @@ public final class RouterCommandLine {
             + Units.formatDuration(d.workerWait()) + ")",
         "  --request-timeout DURATION  how long to wait for response headers before 504 (default "
             + Units.formatDuration(d.requestTimeout()) + ")",
+        "  --accept-timeout DURATION  resend a request no worker acknowledged within this (default "
+            + Units.formatDuration(d.acceptTimeout()) + ")",
         "  --shutdown-grace DURATION how long in-flight responses may run after SIGTERM (default "
             + Units.formatDuration(d.shutdownGrace()) + ")",
         "  --io-threads N            HTTP event loop threads (default 2 x cores)",
@@ -66,6 +68,7 @@ public final class RouterCommandLine {
                   Math.toIntExact(Units.parseSize(value)));
               case "--worker-wait" -> config.withWorkerWait(Units.parseDuration(value));
               case "--request-timeout" -> config.withRequestTimeout(positive(Units.parseDuration(value), flag));
+              case "--accept-timeout" -> config.withAcceptTimeout(positive(Units.parseDuration(value), flag));
               case "--shutdown-grace" -> config.withShutdownGrace(Units.parseDuration(value));
               case "--io-threads" -> config.withIoThreads(Integer.parseInt(value));
               default -> throw new UsageException("unknown flag: " + flag + " (see --help)");

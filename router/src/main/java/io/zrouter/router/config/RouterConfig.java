@@ -13,6 +13,7 @@ import java.util.Objects;
  * @param maxBody largest request body carried to a worker, in bytes; larger gets 413
  * @param workerWait how long a request waits for a worker before 503
  * @param requestTimeout how long a request waits for response headers before 504
+ * @param acceptTimeout how long a sent request may go unacknowledged before it is sent again
  * @param shutdownGrace how long in-flight responses may take to finish on shutdown
  * @param ioThreads Netty event loop threads; 0 means Netty's default (2 x cores)
  * @param maxHeaderSize largest HTTP/1.1 header block or HTTP/2 header list, in bytes; larger gets 431
@@ -23,6 +24,7 @@ public record RouterConfig(
     long maxBody,
     Duration workerWait,
     Duration requestTimeout,
+    Duration acceptTimeout,
     Duration shutdownGrace,
     int ioThreads,
     int maxHeaderSize) {
@@ -34,6 +36,7 @@ public record RouterConfig(
     Objects.requireNonNull(bind, "bind");
     Objects.requireNonNull(workerWait, "workerWait");
     Objects.requireNonNull(requestTimeout, "requestTimeout");
+    Objects.requireNonNull(acceptTimeout, "acceptTimeout");
     Objects.requireNonNull(shutdownGrace, "shutdownGrace");
     if (maxBody < 0 || maxBody > Integer.MAX_VALUE - 8) {
       throw new IllegalArgumentException("maxBody must be between 0 and 2 GiB");
@@ -54,40 +57,45 @@ public record RouterConfig(
         16L * 1024 * 1024,
         Duration.ofSeconds(5),
         Duration.ofSeconds(30),
+        Duration.ofSeconds(1),
         Duration.ofSeconds(10),
         0,
         16 * 1024);
   }
 
   public RouterConfig withListen(InetSocketAddress value) {
-    return new RouterConfig(value, bind, maxBody, workerWait, requestTimeout, shutdownGrace, ioThreads, maxHeaderSize);
+    return new RouterConfig(value, bind, maxBody, workerWait, requestTimeout, acceptTimeout, shutdownGrace, ioThreads, maxHeaderSize);
   }
 
   public RouterConfig withBind(String value) {
-    return new RouterConfig(listen, value, maxBody, workerWait, requestTimeout, shutdownGrace, ioThreads, maxHeaderSize);
+    return new RouterConfig(listen, value, maxBody, workerWait, requestTimeout, acceptTimeout, shutdownGrace, ioThreads, maxHeaderSize);
   }
 
   public RouterConfig withMaxBody(long value) {
-    return new RouterConfig(listen, bind, value, workerWait, requestTimeout, shutdownGrace, ioThreads, maxHeaderSize);
+    return new RouterConfig(listen, bind, value, workerWait, requestTimeout, acceptTimeout, shutdownGrace, ioThreads, maxHeaderSize);
   }
 
   public RouterConfig withWorkerWait(Duration value) {
-    return new RouterConfig(listen, bind, maxBody, value, requestTimeout, shutdownGrace, ioThreads, maxHeaderSize);
+    return new RouterConfig(listen, bind, maxBody, value, requestTimeout, acceptTimeout, shutdownGrace, ioThreads, maxHeaderSize);
   }
 
   public RouterConfig withRequestTimeout(Duration value) {
-    return new RouterConfig(listen, bind, maxBody, workerWait, value, shutdownGrace, ioThreads, maxHeaderSize);
+    return new RouterConfig(listen, bind, maxBody, workerWait, value, acceptTimeout, shutdownGrace, ioThreads, maxHeaderSize);
+  }
+
+  public RouterConfig withAcceptTimeout(Duration value) {
+    return new RouterConfig(listen, bind, maxBody, workerWait, requestTimeout, value, shutdownGrace, ioThreads, maxHeaderSize);
   }
 
   public RouterConfig withShutdownGrace(Duration value) {
-    return new RouterConfig(listen, bind, maxBody, workerWait, requestTimeout, value, ioThreads, maxHeaderSize);
+    return new RouterConfig(listen, bind, maxBody, workerWait, requestTimeout, acceptTimeout, value, ioThreads, maxHeaderSize);
   }
 
   public RouterConfig withIoThreads(int value) {
-    return new RouterConfig(listen, bind, maxBody, workerWait, requestTimeout, shutdownGrace, value, maxHeaderSize);
+    return new RouterConfig(listen, bind, maxBody, workerWait, requestTimeout, acceptTimeout, shutdownGrace, value, maxHeaderSize);
   }
 
   public RouterConfig withMaxHeaderSize(int value) {
-    return new RouterConfig(listen, bind, maxBody, workerWait, requestTimeout, shutdownGrace, ioThreads, value);
+    return new RouterConfig(listen, bind, maxBody, workerWait, requestTimeout, acceptTimeout, shutdownGrace, ioThreads, value);
   }
 }

@@ -1,6 +1,5 @@
 package io.zrouter.router.upstream;
 
-import io.netty.util.concurrent.EventExecutor;
 import io.zrouter.proto.Frame;
 import io.zrouter.proto.FrameCodec;
 import io.zrouter.proto.MalformedFrameException;
@@ -8,11 +7,6 @@ import io.zrouter.router.stream.ProxyStream;
 import io.zrouter.router.stream.StreamRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
@@ -30,9 +24,9 @@ import org.zeromq.ZMQException;
  * <p>Event loops hand it {@link Dispatch}es through a queue plus a {@link Wakeup}; it sends
  * each as one multipart message on the bound DEALER, whose round-robin picks the worker.
  * While no worker can take a message (none connected, or all at their high-water mark)
- * requests wait here, oldest first, until {@code workerWait} has passed and they get 503.
- * Response frames are decoded here and handed to each stream's event loop in batches: one
- * task per event loop per receive pass, not one per frame.
+ * requests are held, then answered 503 once the worker wait is over. A request no worker
+ * acknowledges within the accept timeout is sent again (see {@link UnacceptedRequests}).
+ * Response frames are decoded here and handed to each stream's event loop in batches.
  */
 public final class WorkerLink implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WorkerLink.class);
@@ -40,22 +34,25 @@ public final class WorkerLink implements AutoCloseable {
   /** Upper bound on messages received per pass, so sending is never starved. */
   private static final int MAX_RECEIVES_PER_PASS = 4096;
   /** Retry interval for held requests, in case a POLLOUT edge is missed. */
-  private static final long HELD_RETRY_MS = 50;
+  private static final long HELD_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
   private final StreamRegistry registry;
-  private final long workerWaitNanos;
   private final ZContext context;
   private final ZMQ.Socket dealer;
   private final String boundEndpoint;
   private final Wakeup wakeup = new Wakeup();
   private final Queue<Dispatch> incoming = new ConcurrentLinkedQueue<>();
-  private final ArrayDeque<Dispatch> held = new ArrayDeque<>();
+  private final HeldRequests held;
+  private final UnacceptedRequests unaccepted;
+  private final ResponseBatch batch = new ResponseBatch();
   private final Thread thread;
   private volatile boolean running = true;
 
-  private WorkerLink(StreamRegistry registry, Duration workerWait, ZContext context, ZMQ.Socket dealer) {
+  private WorkerLink(
+      StreamRegistry registry, Duration workerWait, Duration acceptTimeout, ZContext context, ZMQ.Socket dealer) {
     this.registry = registry;
-    this.workerWaitNanos = workerWait.toNanos();
+    this.held = new HeldRequests(workerWait.toNanos());
+    this.unaccepted = new UnacceptedRequests(acceptTimeout.toNanos());
     this.context = context;
     this.dealer = dealer;
     this.boundEndpoint = dealer.getLastEndpoint();
@@ -67,7 +64,8 @@ public final class WorkerLink implements AutoCloseable {
    *
    * @throws ZMQException when the endpoint cannot be bound (in use, bad address)
    */
-  public static WorkerLink start(String bindEndpoint, Duration workerWait, StreamRegistry registry) {
+  public static WorkerLink start(
+      String bindEndpoint, Duration workerWait, Duration acceptTimeout, StreamRegistry registry) {
     ZContext context = new ZContext(1);
     try {
       ZMQ.Socket dealer = context.createSocket(SocketType.DEALER);
@@ -78,7 +76,7 @@ public final class WorkerLink implements AutoCloseable {
       dealer.setHeartbeatTimeout(3000);
       dealer.setHeartbeatTtl(6000);
       dealer.bind(bindEndpoint);
-      WorkerLink link = new WorkerLink(registry, workerWait, context, dealer);
+      WorkerLink link = new WorkerLink(registry, workerWait, acceptTimeout, context, dealer);
       link.thread.start();
       return link;
     } catch (RuntimeException e) {
@@ -104,55 +102,67 @@ public final class WorkerLink implements AutoCloseable {
   }
 
   private void run() {
-    ZMQ.Poller readOnly = context.createPoller(2);
-    readOnly.register(wakeup.channel(), ZMQ.Poller.POLLIN);
-    readOnly.register(dealer, ZMQ.Poller.POLLIN);
-    ZMQ.Poller readWrite = context.createPoller(2);
-    readWrite.register(wakeup.channel(), ZMQ.Poller.POLLIN);
-    readWrite.register(dealer, ZMQ.Poller.POLLIN | ZMQ.Poller.POLLOUT);
+    ConnectionLog connections = new ConnectionLog(context, dealer, Integer.toHexString(System.identityHashCode(this)));
+    ZMQ.Poller idle = poller(connections, ZMQ.Poller.POLLIN);
+    ZMQ.Poller holding = poller(connections, ZMQ.Poller.POLLIN | ZMQ.Poller.POLLOUT);
     try {
       while (running) {
-        ZMQ.Poller poller = held.isEmpty() ? readOnly : readWrite;
-        poller.poll(pollTimeoutMillis());
+        (held.isEmpty() ? idle : holding).poll(pollTimeoutMillis());
         if (!running) {
           break;
         }
         wakeup.clear();
+        connections.drain();
         Dispatch d;
         while ((d = incoming.poll()) != null) {
           held.add(d);
         }
-        sendHeld();
-        expireHeld();
         receive();
+        long now = System.nanoTime();
+        unaccepted.expire(now, this::redispatch);
+        sendHeld(now);
+        held.expire(now, expired -> expired.stream().executor().execute(expired.stream()::onNoWorker));
       }
     } catch (RuntimeException e) {
       log.error("worker link failed; requests can no longer reach workers", e);
     } finally {
-      readOnly.close();
-      readWrite.close();
+      idle.close();
+      holding.close();
+      connections.close();
       context.close();
       wakeup.close();
     }
   }
 
+  private ZMQ.Poller poller(ConnectionLog connections, int dealerEvents) {
+    ZMQ.Poller poller = context.createPoller(3);
+    poller.register(wakeup.channel(), ZMQ.Poller.POLLIN);
+    poller.register(dealer, dealerEvents);
+    poller.register(connections.socket(), ZMQ.Poller.POLLIN);
+    return poller;
+  }
+
+  private void redispatch(Dispatch d) {
+    log.debug("no worker acknowledged stream {} in time; sending it again", d.stream().id());
+    held.addFirst(d);
+  }
+
   private long pollTimeoutMillis() {
-    Dispatch oldest = held.peekFirst();
-    if (oldest == null) {
+    long now = System.nanoTime();
+    long next = unaccepted.nanosUntilNextTimeout(now);
+    if (!held.isEmpty()) {
+      next = Math.min(next, Math.min(HELD_RETRY_NANOS, held.nanosUntilNextExpiry(now)));
+    }
+    if (next == Long.MAX_VALUE) {
       return -1;
     }
-    long untilExpiry = oldest.queuedAtNanos() + workerWaitNanos - System.nanoTime();
-    return Math.max(1, Math.min(HELD_RETRY_MS, TimeUnit.NANOSECONDS.toMillis(untilExpiry) + 1));
+    return Math.max(1, TimeUnit.NANOSECONDS.toMillis(next) + 1);
   }
 
   /** Sends held requests in order until the DEALER has no worker with room. */
-  private void sendHeld() {
+  private void sendHeld(long now) {
     Dispatch d;
-    while ((d = held.peekFirst()) != null) {
-      if (d.stream().isDone()) {
-        held.pollFirst();
-        continue;
-      }
+    while ((d = held.peek()) != null) {
       byte[][] parts = d.parts();
       int last = parts.length - 1;
       if (!dealer.send(parts[0], (last > 0 ? ZMQ.SNDMORE : 0) | ZMQ.DONTWAIT)) {
@@ -162,48 +172,27 @@ public final class WorkerLink implements AutoCloseable {
         // Once the first part is queued, ZeroMQ accepts the rest of the message.
         dealer.send(parts[i], i < last ? ZMQ.SNDMORE : 0);
       }
-      held.pollFirst();
-      log.debug("dispatched stream {}", d.stream().id());
-    }
-  }
-
-  private void expireHeld() {
-    long now = System.nanoTime();
-    Dispatch d;
-    while ((d = held.peekFirst()) != null && now - d.queuedAtNanos() >= workerWaitNanos) {
-      held.pollFirst();
-      ProxyStream stream = d.stream();
-      if (!stream.isDone()) {
-        stream.executor().execute(stream::onNoWorker);
-      }
+      held.removeFirst();
+      unaccepted.sent(d, now);
     }
   }
 
   /** Drains received messages and hands frames to their streams' event loops in batches. */
   private void receive() {
-    Map<EventExecutor, List<Delivery>> batches = null;
     for (int n = 0; n < MAX_RECEIVES_PER_PASS; n++) {
       byte[] part = dealer.recv(ZMQ.DONTWAIT);
       if (part == null) {
         break;
       }
       do {
-        Delivery delivery = decode(part);
-        if (delivery != null) {
-          if (batches == null) {
-            batches = new HashMap<>();
-          }
-          batches.computeIfAbsent(delivery.stream.executor(), e -> new ArrayList<>()).add(delivery);
-        }
+        decode(part);
         part = dealer.hasReceiveMore() ? dealer.recv(0) : null;
       } while (part != null);
     }
-    if (batches != null) {
-      batches.forEach((executor, deliveries) -> executor.execute(() -> deliver(deliveries)));
-    }
+    batch.dispatchAll();
   }
 
-  private Delivery decode(byte[] part) {
+  private void decode(byte[] part) {
     Frame frame;
     try {
       frame = FrameCodec.decode(part);
@@ -211,37 +200,27 @@ public final class WorkerLink implements AutoCloseable {
       ProxyStream stream = e.streamId() == 0 ? null : registry.get(e.streamId());
       if (stream == null) {
         log.warn("dropping malformed frame from a worker: reason = {}", e.getMessage());
-        return null;
+        return;
       }
-      return new Delivery(stream, null, e.getMessage());
+      unaccepted.accepted(e.streamId()); // a worker has it, even if it answers badly
+      batch.protocolError(stream, e.getMessage());
+      return;
     }
-    ProxyStream stream = registry.get(frame.getStreamId());
+    long streamId = frame.getStreamId();
+    if (streamId == 0) {
+      log.debug("ignoring connection-level {} frame", frame.getKindCase());
+      return;
+    }
+    unaccepted.accepted(streamId);
+    if (frame.getKindCase() == Frame.KindCase.ACCEPT) {
+      return;
+    }
+    ProxyStream stream = registry.get(streamId);
     if (stream == null) {
-      log.debug("frame for a stream that is gone: stream = {}, kind = {}", frame.getStreamId(), frame.getKindCase());
-      return null;
+      log.debug("frame for a stream that is gone: stream = {}, kind = {}", streamId, frame.getKindCase());
+      return;
     }
-    return new Delivery(stream, frame, null);
-  }
-
-  /** Runs on one event loop: applies a batch of frames, then flushes each stream once. */
-  private static void deliver(List<Delivery> deliveries) {
-    List<ProxyStream> touched = new ArrayList<>();
-    for (Delivery d : deliveries) {
-      if (d.stream.isDone()) {
-        continue;
-      }
-      if (d.frame != null) {
-        d.stream.onFrame(d.frame);
-      } else {
-        d.stream.onUpstreamProtocolError(d.error);
-      }
-      if (touched.isEmpty() || touched.get(touched.size() - 1) != d.stream) {
-        touched.add(d.stream);
-      }
-    }
-    for (ProxyStream stream : touched) {
-      stream.flush();
-    }
+    batch.frame(stream, frame);
   }
 
   /** Stops the link thread and closes the sockets. Held requests are dropped. */
@@ -255,6 +234,4 @@ public final class WorkerLink implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
   }
-
-  private record Delivery(ProxyStream stream, Frame frame, String error) {}
 }
