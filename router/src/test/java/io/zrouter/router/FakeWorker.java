@@ -36,9 +36,26 @@ final class FakeWorker implements AutoCloseable {
   FakeWorker(String endpoint) {
     ZMQ.Socket socket = context.createSocket(SocketType.ROUTER);
     socket.setLinger(0);
+    // Like the SDK: retry a connection whose handshake stalls (zeromq/jeromq#1022) quickly.
+    socket.setHandshakeIvl(500);
+    String monitorEndpoint = "inproc://fake-worker-monitor-" + System.identityHashCode(this);
+    socket.monitor(monitorEndpoint, ZMQ.EVENT_HANDSHAKE_PROTOCOL);
+    ZMQ.Socket monitor = context.createSocket(SocketType.PAIR);
+    monitor.connect(monitorEndpoint);
     socket.connect(endpoint);
+    awaitHandshake(monitor);
     thread = new Thread(() -> loop(socket), "fake-worker");
     thread.start();
+  }
+
+  /** Tests script exact exchanges, so they start only once the connection is up. */
+  private static void awaitHandshake(ZMQ.Socket monitor) {
+    monitor.setReceiveTimeOut(10_000);
+    ZMQ.Event event = ZMQ.Event.recv(monitor);
+    monitor.close();
+    if (event == null) {
+      throw new AssertionError("fake worker did not connect to the router within 10 s");
+    }
   }
 
   private void loop(ZMQ.Socket socket) {

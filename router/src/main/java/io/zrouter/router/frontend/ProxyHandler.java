@@ -15,6 +15,8 @@ import io.zrouter.router.frontend.LocalReply.Reason;
 import io.zrouter.router.upstream.Dispatch;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The last handler of every request pipeline, HTTP/1.1 connection or HTTP/2 stream alike:
@@ -23,6 +25,7 @@ import java.net.SocketAddress;
  * {@link Http1PipeliningHandler}); on HTTP/2 each stream has its own instance.
  */
 final class ProxyHandler extends ChannelInboundHandlerAdapter {
+  private static final Logger log = LoggerFactory.getLogger(ProxyHandler.class);
   private final ProxyContext proxy;
   private final String scheme;
   private HttpExchange current;
@@ -81,6 +84,17 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       current.onDownstreamClosed();
     }
     ctx.fireChannelInactive();
+  }
+
+  /** The last handler: whatever went wrong on this connection or stream ends it. */
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof java.io.IOException) {
+      log.debug("downstream connection failed: {}", cause.toString()); // resets are routine
+    } else {
+      log.warn("closing downstream channel after an unexpected error", cause);
+    }
+    ctx.close();
   }
 
   private static String addressOf(SocketAddress address) {

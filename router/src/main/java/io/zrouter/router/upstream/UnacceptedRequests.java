@@ -47,6 +47,19 @@ final class UnacceptedRequests {
     }
   }
 
+  /**
+   * A worker refused the stream without starting it (draining, or full). Returns the request
+   * to send again, or null when the stream was already acknowledged and the refusal is late.
+   */
+  Dispatch refused(long streamId) {
+    Entry e = byStream.remove(streamId);
+    if (e == null) {
+      return null;
+    }
+    e.accepted = true; // settled: leaves the timeout queue without a second resend
+    return e.dispatch;
+  }
+
   /** Hands each request unacknowledged past the timeout, and still wanted, to {@code retry}. */
   void expire(long nowNanos, Consumer<Dispatch> retry) {
     Entry e;

@@ -3,6 +3,7 @@ package io.zrouter.router.upstream;
 import io.zrouter.proto.Frame;
 import io.zrouter.proto.FrameCodec;
 import io.zrouter.proto.MalformedFrameException;
+import io.zrouter.proto.ResetReason;
 import io.zrouter.router.stream.ProxyStream;
 import io.zrouter.router.stream.StreamRegistry;
 import java.nio.charset.StandardCharsets;
@@ -75,6 +76,9 @@ public final class WorkerLink implements AutoCloseable {
       dealer.setHeartbeatIvl(1000);
       dealer.setHeartbeatTimeout(3000);
       dealer.setHeartbeatTtl(6000);
+      // The DEALER queues to a connection from accept on; one whose handshake stalls
+      // (zeromq/jeromq#1022) swallows requests until this timer drops it (default 30 s).
+      dealer.setHandshakeIvl(3000);
       dealer.bind(bindEndpoint);
       WorkerLink link = new WorkerLink(registry, workerWait, acceptTimeout, context, dealer);
       link.thread.start();
@@ -210,6 +214,14 @@ public final class WorkerLink implements AutoCloseable {
     if (streamId == 0) {
       log.debug("ignoring connection-level {} frame", frame.getKindCase());
       return;
+    }
+    if (frame.hasReset() && frame.getReset().getReason() == ResetReason.RESET_REASON_REFUSED) {
+      Dispatch refused = unaccepted.refused(streamId);
+      if (refused != null) {
+        log.debug("worker refused stream {}: {}; sending it again", streamId, frame.getReset().getMessage());
+        held.addFirst(refused);
+        return;
+      }
     }
     unaccepted.accepted(streamId);
     if (frame.getKindCase() == Frame.KindCase.ACCEPT) {

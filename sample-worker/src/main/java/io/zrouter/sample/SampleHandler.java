@@ -1,0 +1,177 @@
+package io.zrouter.sample;
+
+import io.zrouter.worker.Handler;
+import io.zrouter.worker.Request;
+import io.zrouter.worker.Response;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.Map;
+
+/**
+ * The sample worker's endpoints: plain, echo, upload digest, streaming, bulk, slow, any status
+ * and failure. Every response carries {@code x-worker-id}.
+ *
+ * <table>
+ *   <caption>Endpoints</caption>
+ *   <tr><td>{@code GET /hello}</td><td>{@code hello from <id>}</td></tr>
+ *   <tr><td>{@code POST /echo}</td><td>the request body and content type</td></tr>
+ *   <tr><td>{@code POST /sha256}</td><td>hex SHA-256 of the request body</td></tr>
+ *   <tr><td>{@code GET /stream?n=N&interval_ms=M}</td><td>N lines, one every M ms</td></tr>
+ *   <tr><td>{@code GET /bytes?n=N}</td><td>N bytes in 64 KiB chunks, no length</td></tr>
+ *   <tr><td>{@code GET /sleep?ms=N}</td><td>answers after N ms</td></tr>
+ *   <tr><td>{@code GET /status/N}</td><td>status N, empty body</td></tr>
+ *   <tr><td>{@code GET /fail}</td><td>the handler throws (the SDK answers 500)</td></tr>
+ * </table>
+ */
+public final class SampleHandler implements Handler {
+  private static final int CHUNK = 64 * 1024;
+  private static final String TEXT = "text/plain; charset=utf-8";
+
+  private final String workerId;
+  private final Map<String, Route> routes =
+      Map.of(
+          "/hello", new Route("GET", this::hello),
+          "/echo", new Route("POST", this::echo),
+          "/sha256", new Route("POST", this::sha256),
+          "/stream", new Route("GET", this::stream),
+          "/bytes", new Route("GET", this::bytes),
+          "/sleep", new Route("GET", this::sleep),
+          "/fail", new Route("GET", this::fail));
+
+  public SampleHandler(String workerId) {
+    this.workerId = workerId;
+  }
+
+  @Override
+  public void handle(Request request, Response response) throws Exception {
+    response.header("x-worker-id", workerId);
+    String path = request.path();
+    Route route = routes.get(path);
+    if (route == null && path.startsWith("/status/")) {
+      route = new Route("GET", this::status);
+    }
+    if (route == null) {
+      response.status(404).send("not found\n");
+    } else if (!route.method().equals(request.method())) {
+      response.status(405).header("allow", route.method()).send("method not allowed\n");
+    } else {
+      try {
+        route.endpoint().serve(request, response);
+      } catch (BadRequest e) {
+        response.status(400).send("bad request: " + e.getMessage() + "\n");
+      }
+    }
+  }
+
+  private void hello(Request request, Response response) {
+    response.header("content-type", TEXT).send("hello from " + workerId + "\n");
+  }
+
+  private void echo(Request request, Response response) throws Exception {
+    String contentType = request.header("content-type");
+    if (contentType != null) {
+      response.header("content-type", contentType);
+    }
+    if (request.contentLength() >= 0) {
+      response.header("content-length", Long.toString(request.contentLength()));
+    }
+    try (OutputStream out = response.body()) {
+      request.body().transferTo(out);
+    }
+  }
+
+  private void sha256(Request request, Response response) throws Exception {
+    MessageDigest digest = MessageDigest.getInstance("SHA-256");
+    byte[] buffer = new byte[CHUNK];
+    InputStream in = request.body();
+    for (int n; (n = in.read(buffer)) >= 0; ) {
+      digest.update(buffer, 0, n);
+    }
+    response.send(HexFormat.of().formatHex(digest.digest()));
+  }
+
+  private void stream(Request request, Response response) throws Exception {
+    long n = longParam(request, "n", 10, 0, 1_000_000);
+    long intervalMs = longParam(request, "interval_ms", 100, 0, 60_000);
+    response.header("content-type", TEXT);
+    try (OutputStream out = response.body()) {
+      out.flush(); // the head goes out at once, before the first line
+      for (long i = 0; i < n; i++) {
+        if (i > 0 && intervalMs > 0) {
+          Thread.sleep(intervalMs);
+        }
+        out.write(("chunk " + i + "\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+      }
+    }
+  }
+
+  private void bytes(Request request, Response response) throws Exception {
+    long n = longParam(request, "n", 1 << 20, 0, 1L << 36);
+    response.header("content-type", "application/octet-stream");
+    byte[] chunk = new byte[CHUNK];
+    for (int i = 0; i < chunk.length; i++) {
+      chunk[i] = (byte) i;
+    }
+    try (OutputStream out = response.body()) {
+      out.flush(); // streamed: the head goes without a content-length
+      for (long left = n; left > 0; left -= chunk.length) {
+        out.write(chunk, 0, (int) Math.min(chunk.length, left));
+      }
+    }
+  }
+
+  private void sleep(Request request, Response response) throws Exception {
+    long ms = longParam(request, "ms", 1000, 0, 600_000);
+    Thread.sleep(ms);
+    response.header("content-type", TEXT).send("slept " + ms + " ms\n");
+  }
+
+  private void status(Request request, Response response) throws BadRequest {
+    String text = request.path().substring("/status/".length());
+    int status = (int) parse("status", text, 200, 599);
+    response.status(status).end();
+  }
+
+  private void fail(Request request, Response response) {
+    throw new IllegalStateException("GET /fail always fails");
+  }
+
+  private static long longParam(Request request, String name, long dflt, long min, long max)
+      throws BadRequest {
+    String value = request.queryParam(name);
+    return value == null ? dflt : parse(name, value, min, max);
+  }
+
+  private static long parse(String name, String text, long min, long max) throws BadRequest {
+    long value;
+    try {
+      value = Long.parseLong(text);
+    } catch (NumberFormatException e) {
+      throw new BadRequest(name + " is not a number: " + text);
+    }
+    if (value < min || value > max) {
+      throw new BadRequest(name + " must be in " + min + ".." + max + ": " + value);
+    }
+    return value;
+  }
+
+  @FunctionalInterface
+  private interface Endpoint {
+    void serve(Request request, Response response) throws Exception;
+  }
+
+  private record Route(String method, Endpoint endpoint) {}
+
+  /** A request parameter the endpoint cannot use: answered with 400. */
+  private static final class BadRequest extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    BadRequest(String message) {
+      super(message);
+    }
+  }
+}

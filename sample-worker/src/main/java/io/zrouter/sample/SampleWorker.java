@@ -1,0 +1,62 @@
+package io.zrouter.sample;
+
+import io.zrouter.worker.Worker;
+import java.util.UUID;
+
+/**
+ * Runs a {@link SampleHandler} as a worker:
+ *
+ * <pre>
+ * java -jar sample-worker/target/zrouter-sample-worker.jar --connect tcp://127.0.0.1:5555 --id w1
+ * </pre>
+ *
+ * <p>Stops gracefully on SIGTERM / Ctrl-C: a shutdown hook closes the worker, which lets
+ * in-flight requests finish.
+ */
+public final class SampleWorker {
+  private SampleWorker() {}
+
+  public static void main(String[] args) {
+    SampleWorkerOptions options;
+    try {
+      options = SampleWorkerOptions.parse(args);
+    } catch (SampleWorkerOptions.UsageException e) {
+      System.err.println("sample-worker: " + e.getMessage() + " (try --help)");
+      System.exit(2);
+      return;
+    }
+    if (options.help()) {
+      System.out.print(SampleWorkerOptions.USAGE);
+      return;
+    }
+    configureLogging();
+
+    String id =
+        options.id() != null
+            ? options.id()
+            : "sample-" + UUID.randomUUID().toString().substring(0, 8);
+    Worker.Builder builder = Worker.builder().id(id).handler(new SampleHandler(id));
+    options.endpoints().forEach(builder::connect);
+    Worker worker;
+    try {
+      if (options.concurrency() != null) {
+        builder.concurrency(options.concurrency());
+      }
+      worker = builder.start();
+    } catch (IllegalArgumentException e) {
+      System.err.println("sample-worker: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    // the worker's threads keep the JVM alive; the hook drains it on SIGTERM / Ctrl-C
+    Runtime.getRuntime().addShutdownHook(new Thread(worker::close, "sample-worker-shutdown"));
+  }
+
+  /** Timestamps in the log unless the user configured slf4j-simple otherwise. */
+  private static void configureLogging() {
+    if (System.getProperty("org.slf4j.simpleLogger.showDateTime") == null) {
+      System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
+      System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSZ");
+    }
+  }
+}

@@ -1,0 +1,96 @@
+package io.zrouter.sample;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The sample worker's command line.
+ *
+ * @param endpoints router endpoints to connect to; never empty
+ * @param id the worker id, or null for a generated one
+ * @param concurrency handler threads, or null for the SDK's default
+ * @param help whether {@code --help} was given
+ */
+public record SampleWorkerOptions(
+    List<String> endpoints, String id, Integer concurrency, boolean help) {
+
+  /** The router endpoint used when no {@code --connect} is given. */
+  public static final String DEFAULT_ENDPOINT = "tcp://127.0.0.1:5555";
+
+  /** What {@code --help} prints. */
+  public static final String USAGE =
+      """
+      usage: java -jar zrouter-sample-worker.jar [flags]
+
+        --connect ENDPOINT   router endpoint to connect to; repeatable
+                             (default tcp://127.0.0.1:5555)
+        --id ID              worker id (default: sample- plus a random suffix)
+        --concurrency N      handler threads (default: 2 x processors, at least 4)
+        --help               print this help and exit
+
+      Flags also take the form --flag=value.
+      """;
+
+  /** A command line that cannot be used; the message fits on one line. */
+  public static final class UsageException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    UsageException(String message) {
+      super(message);
+    }
+  }
+
+  /** Parses the arguments of {@code main}. */
+  public static SampleWorkerOptions parse(String... args) throws UsageException {
+    List<String> endpoints = new ArrayList<>();
+    String id = null;
+    Integer concurrency = null;
+    boolean help = false;
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      String name = arg;
+      String value = null;
+      int eq = arg.indexOf('=');
+      if (arg.startsWith("--") && eq > 0) {
+        name = arg.substring(0, eq);
+        value = arg.substring(eq + 1);
+      }
+      switch (name) {
+        case "--help", "-h" -> help = true;
+        case "--connect", "--id", "--concurrency" -> {
+          if (value == null) {
+            if (i + 1 >= args.length) {
+              throw new UsageException(name + " needs a value");
+            }
+            value = args[++i];
+          }
+          if (value.isBlank()) {
+            throw new UsageException(name + " needs a value");
+          }
+          switch (name) {
+            case "--connect" -> endpoints.add(value);
+            case "--id" -> id = value;
+            default -> concurrency = parseConcurrency(value);
+          }
+        }
+        default -> throw new UsageException("unknown flag: " + arg);
+      }
+    }
+    if (endpoints.isEmpty()) {
+      endpoints.add(DEFAULT_ENDPOINT);
+    }
+    return new SampleWorkerOptions(List.copyOf(endpoints), id, concurrency, help);
+  }
+
+  private static int parseConcurrency(String value) throws UsageException {
+    try {
+      int n = Integer.parseInt(value);
+      if (n >= 1) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new UsageException("--concurrency must be a positive integer: " + value);
+  }
+}

@@ -1,0 +1,310 @@
+package io.zrouter.worker;
+
+import io.zrouter.worker.internal.HandlerTask;
+import io.zrouter.worker.internal.OutboundQueue;
+import io.zrouter.worker.internal.RequestDispatcher;
+import io.zrouter.worker.internal.Wakeup;
+import io.zrouter.worker.internal.WorkerIoThread;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A zrouter worker: connects to one or more routers and serves the requests they dispatch with
+ * a {@link Handler}.
+ *
+ * <pre>{@code
+ * try (Worker worker = Worker.builder()
+ *     .connect("tcp://127.0.0.1:5555")
+ *     .handler((request, response) -> response.send("hello\n"))
+ *     .start()) {
+ *   ...
+ * }
+ * }</pre>
+ *
+ * <p>The worker connects a ZeroMQ ROUTER socket to every endpoint; ZeroMQ connects in the
+ * background and reconnects by itself, so routers may start before or after the worker. One IO
+ * thread owns the socket; handlers run on {@code concurrency} handler threads. The library
+ * registers no shutdown hook: call {@link #close()} (for example from your own hook) to drain.
+ */
+public final class Worker implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Worker.class);
+
+  /** How long {@link #close()} lets in-flight handlers finish before interrupting them. */
+  private static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(5);
+  /** How long interrupted handlers get to stop. */
+  private static final Duration INTERRUPT_TIMEOUT = Duration.ofSeconds(1);
+  /** How long the IO thread gets to send the last frames and close the socket. */
+  private static final Duration IO_STOP_TIMEOUT = Duration.ofSeconds(5);
+  /** Response bytes that may wait for the IO thread before handlers block. */
+  private static final long OUTBOUND_BYTE_LIMIT = 8L << 20;
+
+  private final String id;
+  private final List<String> endpoints;
+  private final Duration drainTimeout;
+  private final ThreadPoolExecutor handlerPool;
+  private final HandlerThreadFactory handlerThreads;
+  private final OutboundQueue outbound;
+  private final WorkerIoThread io;
+  private boolean closed;
+
+  private Worker(
+      String id,
+      List<String> endpoints,
+      Duration drainTimeout,
+      ThreadPoolExecutor handlerPool,
+      HandlerThreadFactory handlerThreads,
+      OutboundQueue outbound,
+      WorkerIoThread io) {
+    this.id = id;
+    this.endpoints = endpoints;
+    this.drainTimeout = drainTimeout;
+    this.handlerPool = handlerPool;
+    this.handlerThreads = handlerThreads;
+    this.outbound = outbound;
+    this.io = io;
+  }
+
+  /** Starts configuring a worker. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The worker's id: its ZeroMQ identity and the name it logs under. */
+  public String id() {
+    return id;
+  }
+
+  /**
+   * Stops the worker gracefully: new requests are refused (a {@code reset} with reason {@code
+   * REFUSED}, so a router may send them elsewhere), in-flight handlers get up to 5 seconds to
+   * finish (then they are interrupted), their last frames are sent, and the socket and every
+   * thread are closed. Idempotent; a second caller waits for the first to finish. Called from a
+   * handler, it returns at once and the worker closes in the background.
+   */
+  @Override
+  public void close() {
+    if (isHandlerThread()) {
+      // waiting here would wait for ourselves: close once this handler has returned
+      Thread closer = new Thread(this::closeAndWait, "zrouter-close-" + id);
+      closer.start();
+      return;
+    }
+    closeAndWait();
+  }
+
+  private synchronized void closeAndWait() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    log.info("worker stopping id = {} in_flight = {}", id, handlerPool.getActiveCount());
+    io.startDraining();
+    handlerPool.shutdown();
+    boolean interrupted = false;
+    try {
+      if (!handlerPool.awaitTermination(drainTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        log.warn(
+            "handlers still running after drain timeout, interrupting id = {} running = {}",
+            id,
+            handlerPool.getActiveCount());
+        refuse(handlerPool.shutdownNow());
+        handlerPool.awaitTermination(INTERRUPT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      }
+      handlerThreads.join(INTERRUPT_TIMEOUT);
+    } catch (InterruptedException e) {
+      interrupted = true;
+      refuse(handlerPool.shutdownNow());
+    }
+    try {
+      if (!io.stop(IO_STOP_TIMEOUT)) {
+        log.warn("IO thread did not stop in time id = {}", id);
+      }
+    } catch (InterruptedException e) {
+      interrupted = true;
+    }
+    outbound.close();
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    log.info("worker stopped id = {}", id);
+  }
+
+  /** Requests still queued when the handlers were stopped never started: refuse them. */
+  private static void refuse(List<Runnable> neverStarted) {
+    for (Runnable task : neverStarted) {
+      if (task instanceof HandlerTask handlerTask) {
+        handlerTask.refuse();
+      }
+    }
+  }
+
+  /** A handler closing its own worker must not wait for itself. */
+  private boolean isHandlerThread() {
+    return Thread.currentThread() instanceof HandlerThread t && t.factory == handlerThreads;
+  }
+
+  @Override
+  public String toString() {
+    return "Worker[id=" + id + ", endpoints=" + endpoints + "]";
+  }
+
+  /** Configures and starts a {@link Worker}. */
+  public static final class Builder {
+    private final List<String> endpoints = new ArrayList<>();
+    private String id;
+    private int concurrency = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+    private Handler handler;
+    private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
+
+    private Builder() {}
+
+    /**
+     * Adds a router endpoint to connect to, e.g. {@code tcp://127.0.0.1:5555}. Repeatable; at
+     * least one is required.
+     */
+    public Builder connect(String endpoint) {
+      Objects.requireNonNull(endpoint, "endpoint");
+      if (endpoint.isBlank()) {
+        throw new IllegalArgumentException("endpoint is blank");
+      }
+      endpoints.add(endpoint.trim());
+      return this;
+    }
+
+    /**
+     * Sets the worker id (its ZeroMQ identity): 1 to 255 bytes of UTF-8. Default: {@code
+     * "worker-"} plus a short random suffix.
+     */
+    public Builder id(String id) {
+      Objects.requireNonNull(id, "id");
+      int length = id.getBytes(StandardCharsets.UTF_8).length;
+      if (id.isBlank() || length > 255) {
+        throw new IllegalArgumentException("worker id must be 1 to 255 bytes and not blank");
+      }
+      this.id = id;
+      return this;
+    }
+
+    /**
+     * Sets how many handlers run at once (the number of handler threads). Default: twice the
+     * available processors, at least 4.
+     */
+    public Builder concurrency(int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("concurrency must be at least 1: " + n);
+      }
+      this.concurrency = n;
+      return this;
+    }
+
+    /** Test seam, not API: how long close() waits before interrupting handlers. */
+    Builder drainTimeout(Duration timeout) {
+      this.drainTimeout = Objects.requireNonNull(timeout, "timeout");
+      return this;
+    }
+
+    /** Sets the handler every request goes to. Required. */
+    public Builder handler(Handler handler) {
+      this.handler = Objects.requireNonNull(handler, "handler");
+      return this;
+    }
+
+    /**
+     * Creates the socket, connects it to every endpoint and starts the threads. Returns at once:
+     * ZeroMQ connects in the background, and a router that is not up yet is retried.
+     *
+     * @throws IllegalStateException when no endpoint or no handler was set
+     * @throws IllegalArgumentException when an endpoint is not valid
+     */
+    public Worker start() {
+      if (endpoints.isEmpty()) {
+        throw new IllegalStateException("at least one endpoint is required: call connect()");
+      }
+      if (handler == null) {
+        throw new IllegalStateException("a handler is required: call handler()");
+      }
+      String workerId = id != null ? id : "worker-" + UUID.randomUUID().toString().substring(0, 8);
+      List<String> connectTo = List.copyOf(endpoints);
+
+      Wakeup wakeup;
+      try {
+        wakeup = new Wakeup();
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot open the wake-up pipe", e);
+      }
+      OutboundQueue outbound = new OutboundQueue(wakeup, OUTBOUND_BYTE_LIMIT);
+      HandlerThreadFactory threads = new HandlerThreadFactory();
+      ThreadPoolExecutor pool =
+          new ThreadPoolExecutor(
+              concurrency,
+              concurrency,
+              0L,
+              TimeUnit.MILLISECONDS,
+              new LinkedBlockingQueue<>(),
+              threads);
+      RequestDispatcher dispatcher = new RequestDispatcher(handler, pool, outbound, workerId);
+      WorkerIoThread io;
+      try {
+        io = new WorkerIoThread(workerId, connectTo, wakeup, outbound, dispatcher);
+      } catch (RuntimeException e) {
+        pool.shutdownNow();
+        wakeup.close();
+        throw e;
+      }
+      io.start();
+      log.info(
+          "worker started id = {} endpoints = {} concurrency = {}",
+          workerId,
+          connectTo,
+          concurrency);
+      return new Worker(workerId, connectTo, drainTimeout, pool, threads, outbound, io);
+    }
+  }
+
+  /** Names handler threads {@code zrouter-handler-N}; each remembers its factory. */
+  private static final class HandlerThreadFactory implements ThreadFactory {
+    private final AtomicInteger next = new AtomicInteger(1);
+    private final List<Thread> created = new ArrayList<>();
+
+    @Override
+    public synchronized Thread newThread(Runnable r) {
+      Thread t = new HandlerThread(this, r, "zrouter-handler-" + next.getAndIncrement());
+      created.add(t);
+      return t;
+    }
+
+    /** Waits (bounded) until every handler thread has ended, not just left the pool. */
+    synchronized void join(Duration timeout) throws InterruptedException {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      for (Thread t : created) {
+        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        if (left <= 0) {
+          return;
+        }
+        t.join(left);
+      }
+    }
+  }
+
+  private static final class HandlerThread extends Thread {
+    private final HandlerThreadFactory factory;
+
+    HandlerThread(HandlerThreadFactory factory, Runnable r, String name) {
+      super(r, name);
+      this.factory = factory;
+    }
+  }
+}

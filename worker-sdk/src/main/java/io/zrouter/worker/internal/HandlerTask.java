@@ -1,0 +1,70 @@
+package io.zrouter.worker.internal;
+
+import io.zrouter.worker.Handler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the user's handler for one stream on a handler thread and makes sure the stream ends:
+ * a response the handler left open is ended, a failure becomes a 500 or a reset.
+ */
+public final class HandlerTask implements Runnable {
+  private static final Logger log = LoggerFactory.getLogger(HandlerTask.class);
+
+  private final Handler handler;
+  private final WorkerStream stream;
+  private final WorkerRequest request;
+  private final WorkerResponse response;
+
+  HandlerTask(
+      Handler handler, WorkerStream stream, WorkerRequest request, WorkerResponse response) {
+    this.handler = handler;
+    this.stream = stream;
+    this.request = request;
+    this.response = response;
+  }
+
+  @Override
+  public void run() {
+    if (stream.isCancelled()) {
+      log.debug("skipping cancelled stream stream = {}", stream.id());
+      return;
+    }
+    try {
+      handler.handle(request, response);
+      response.finish();
+    } catch (Throwable t) {
+      onFailure(t);
+    }
+  }
+
+  /** The task will never run (the worker closed first): tell the router it may retry. */
+  public void refuse() {
+    stream.refuse("worker closed before the request started");
+  }
+
+  private void onFailure(Throwable failure) {
+    if (stream.isCancelled()) {
+      log.debug(
+          "handler stopped on cancelled stream request_id = {} stream = {} cause = {}",
+          stream.requestId(),
+          stream.id(),
+          failure.toString());
+      return;
+    }
+    log.warn(
+        "handler failed request_id = {} request = {} committed = {}",
+        stream.requestId(),
+        request,
+        response.isCommitted(),
+        failure);
+    try {
+      if (!response.fail()) {
+        log.debug("response had already ended request_id = {}", stream.requestId());
+      }
+    } catch (Exception e) {
+      log.warn("could not report handler failure request_id = {} cause = {}", stream.requestId(),
+          e.toString());
+    }
+  }
+}

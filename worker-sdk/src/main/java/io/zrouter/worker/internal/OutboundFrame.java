@@ -1,0 +1,10 @@
+package io.zrouter.worker.internal;
+
+/**
+ * One encoded frame on its way to a router.
+ *
+ * @param stream the stream it belongs to (its key says which router gets it)
+ * @param bytes the serialized {@code Frame}; handed to ZeroMQ as is, never modified
+ * @param endsStream whether the worker's side of the stream ends with this frame
+ */
+public record OutboundFrame(WorkerStream stream, byte[] bytes, boolean endsStream) {}

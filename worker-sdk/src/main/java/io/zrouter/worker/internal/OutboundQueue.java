@@ -1,0 +1,107 @@
+package io.zrouter.worker.internal;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Frames on their way from handler threads to the IO thread, which alone may touch the socket.
+ *
+ * <p>Producers append and {@linkplain Wakeup#signal() signal}; the IO thread drains everything
+ * queued in one go and sends it in as few messages as it can. The queue also carries the
+ * worker's back-pressure: it counts the bytes accepted but not yet handed to ZeroMQ, and a
+ * producer offering body data waits while that count is over the limit (a slow or stalled
+ * router slows the handlers down instead of filling the heap). Control frames never wait.
+ */
+public final class OutboundQueue {
+  private final ConcurrentLinkedQueue<OutboundFrame> frames = new ConcurrentLinkedQueue<>();
+  private final AtomicLong pendingBytes = new AtomicLong();
+  private final AtomicInteger budgetWaiters = new AtomicInteger();
+  private final Object budgetLock = new Object();
+  private final long byteLimit;
+  private final Wakeup wakeup;
+  private volatile boolean closed;
+
+  public OutboundQueue(Wakeup wakeup, long byteLimit) {
+    this.wakeup = wakeup;
+    this.byteLimit = byteLimit;
+  }
+
+  /**
+   * Queues frames, in order, and wakes the IO thread.
+   *
+   * @param waitForBudget wait first while more than the limit is pending (for body data)
+   * @throws InterruptedIOException when interrupted while waiting
+   * @throws IOException when the worker has closed
+   */
+  public void offer(List<OutboundFrame> batch, boolean waitForBudget) throws IOException {
+    if (waitForBudget) {
+      awaitBudget();
+    }
+    if (closed) {
+      throw new IOException("worker closed");
+    }
+    long bytes = 0;
+    for (OutboundFrame frame : batch) {
+      bytes += frame.bytes().length;
+    }
+    pendingBytes.addAndGet(bytes);
+    frames.addAll(batch);
+    wakeup.signal();
+  }
+
+  private void awaitBudget() throws IOException {
+    if (pendingBytes.get() <= byteLimit) {
+      return;
+    }
+    budgetWaiters.incrementAndGet();
+    try {
+      synchronized (budgetLock) {
+        while (pendingBytes.get() > byteLimit && !closed) {
+          budgetLock.wait();
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while waiting to send");
+    } finally {
+      budgetWaiters.decrementAndGet();
+    }
+  }
+
+  /** IO thread: the next queued frame, or null. */
+  OutboundFrame poll() {
+    return frames.poll();
+  }
+
+  /** Whether nothing is queued. */
+  boolean isEmpty() {
+    return frames.isEmpty();
+  }
+
+  /** IO thread: a frame's bytes left the queue for ZeroMQ (or were dropped). */
+  void release(int bytes) {
+    long now = pendingBytes.addAndGet(-bytes);
+    if (now <= byteLimit && budgetWaiters.get() > 0) {
+      synchronized (budgetLock) {
+        budgetLock.notifyAll();
+      }
+    }
+  }
+
+  /** Bytes accepted and not yet handed to ZeroMQ. */
+  long pendingBytes() {
+    return pendingBytes.get();
+  }
+
+  /** Refuses further frames and releases every waiting producer. */
+  public void close() {
+    closed = true;
+    synchronized (budgetLock) {
+      budgetLock.notifyAll();
+    }
+  }
+}

@@ -1,0 +1,121 @@
+package io.zrouter.worker.internal;
+
+import com.google.protobuf.ByteString;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+
+/**
+ * The request body as a blocking {@link InputStream}, fed by the IO thread.
+ *
+ * <p>Chunks are read-only views of the received message parts (no copy). Reads block until a
+ * chunk arrives, the body ends ({@code -1}) or the stream is aborted (the abort cause is thrown).
+ */
+final class RequestBodyStream extends InputStream {
+  private final ArrayDeque<ByteBuffer> chunks = new ArrayDeque<>();
+  private boolean ended;
+  private boolean closed;
+  private IOException failure;
+
+  /** IO thread: more body bytes arrived. */
+  synchronized void append(ByteString data) {
+    if (data.isEmpty() || closed || failure != null) {
+      return;
+    }
+    chunks.add(data.asReadOnlyByteBuffer());
+    notifyAll();
+  }
+
+  /** IO thread: the body is complete. */
+  synchronized void end() {
+    ended = true;
+    notifyAll();
+  }
+
+  /** Any thread: make pending and later reads fail with {@code cause}, unless already ended. */
+  synchronized void abort(IOException cause) {
+    if (!ended && failure == null) {
+      failure = cause;
+      chunks.clear();
+      notifyAll();
+    }
+  }
+
+  @Override
+  public synchronized int read() throws IOException {
+    ByteBuffer chunk = awaitChunk();
+    return chunk == null ? -1 : chunk.get() & 0xFF;
+  }
+
+  @Override
+  public synchronized int read(byte[] b, int off, int len) throws IOException {
+    java.util.Objects.checkFromIndexSize(off, len, b.length);
+    if (len == 0) {
+      return 0;
+    }
+    ByteBuffer chunk = awaitChunk();
+    if (chunk == null) {
+      return -1;
+    }
+    int read = 0;
+    while (chunk != null && read < len) {
+      int n = Math.min(chunk.remaining(), len - read);
+      chunk.get(b, off + read, n);
+      read += n;
+      chunk = nextAvailable();
+    }
+    return read;
+  }
+
+  @Override
+  public synchronized int available() {
+    long total = 0;
+    for (ByteBuffer chunk : chunks) {
+      total += chunk.remaining();
+    }
+    return (int) Math.min(Integer.MAX_VALUE, total);
+  }
+
+  @Override
+  public synchronized void close() {
+    closed = true;
+    chunks.clear();
+    notifyAll();
+  }
+
+  /** The first chunk with bytes, waiting for one; null at the end of the body. */
+  private ByteBuffer awaitChunk() throws IOException {
+    while (true) {
+      if (closed) {
+        throw new IOException("request body closed");
+      }
+      ByteBuffer chunk = nextAvailable();
+      if (chunk != null) {
+        return chunk;
+      }
+      if (failure != null) {
+        throw new IOException(failure.getMessage(), failure);
+      }
+      if (ended) {
+        return null;
+      }
+      try {
+        wait();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("interrupted while reading the request body");
+      }
+    }
+  }
+
+  /** The first chunk with bytes left, discarding used ones; null when none is queued. */
+  private ByteBuffer nextAvailable() {
+    ByteBuffer chunk;
+    while ((chunk = chunks.peek()) != null && !chunk.hasRemaining()) {
+      chunks.poll();
+    }
+    return chunk;
+  }
+}

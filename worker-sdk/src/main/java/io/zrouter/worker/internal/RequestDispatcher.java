@@ -1,0 +1,221 @@
+package io.zrouter.worker.internal;
+
+import io.zrouter.proto.Frame;
+import io.zrouter.proto.FrameCodec;
+import io.zrouter.proto.MalformedFrameException;
+import io.zrouter.proto.RequestHead;
+import io.zrouter.proto.Reset;
+import io.zrouter.worker.Handler;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns messages from routers into streams and handler runs. Confined to the IO thread.
+ *
+ * <p>A message that starts with a {@code request_head} is a dispatched request: the head plus
+ * body frames of the same stream. Other messages carry follow-up frames ({@code body} for a
+ * known stream, {@code reset}) or connection-level frames, which are ignored for now. A message
+ * with an undecodable part, a frame a router never sends, or a broken request layout is dropped
+ * whole with one WARN.
+ */
+public final class RequestDispatcher {
+  private static final Logger log = LoggerFactory.getLogger(RequestDispatcher.class);
+
+  private final Map<StreamKey, WorkerStream> streams = new HashMap<>();
+  private final Handler handler;
+  private final Executor handlerPool;
+  private final OutboundQueue outbound;
+  private final String workerId;
+  private boolean draining;
+
+  public RequestDispatcher(
+      Handler handler, Executor handlerPool, OutboundQueue outbound, String workerId) {
+    this.handler = handler;
+    this.handlerPool = handlerPool;
+    this.outbound = outbound;
+    this.workerId = workerId;
+  }
+
+  /** One message from a router, routing id already split off. */
+  void onMessage(PeerId peer, List<byte[]> parts) {
+    List<Frame> frames = decode(peer, parts);
+    if (frames == null) {
+      return;
+    }
+    if (frames.get(0).hasRequestHead()) {
+      onRequest(peer, frames);
+    } else {
+      for (Frame frame : frames) {
+        onFollowUp(peer, frame);
+      }
+    }
+  }
+
+  /** The decoded frames, or null (after one WARN) when the message must be dropped. */
+  private List<Frame> decode(PeerId peer, List<byte[]> parts) {
+    if (parts.isEmpty()) {
+      log.warn("dropping empty message from router peer = {}", peer);
+      return null;
+    }
+    List<Frame> frames = new ArrayList<>(parts.size());
+    for (int i = 0; i < parts.size(); i++) {
+      Frame frame;
+      try {
+        frame = FrameCodec.decode(parts.get(i));
+      } catch (MalformedFrameException e) {
+        log.warn(
+            "dropping malformed message from router peer = {} part = {} reason = {}",
+            peer,
+            i,
+            e.getMessage());
+        return null;
+      }
+      String problem = layoutProblem(frames, frame, i);
+      if (problem != null) {
+        log.warn(
+            "dropping malformed message from router peer = {} part = {} reason = {}",
+            peer,
+            i,
+            problem);
+        return null;
+      }
+      if (log.isDebugEnabled()) {
+        log.debug("recv peer = {} stream = {} kind = {}", peer, frame.getStreamId(),
+            frame.getKindCase());
+      }
+      frames.add(frame);
+    }
+    return frames;
+  }
+
+  /** Why {@code frame} cannot be part {@code index} of a message starting with {@code before}. */
+  private static String layoutProblem(List<Frame> before, Frame frame, int index) {
+    switch (frame.getKindCase()) {
+      case RESPONSE_HEAD, TRAILERS, ACCEPT, REJECT, WORKER_HELLO:
+        return "a router never sends " + frame.getKindCase();
+      case REQUEST_HEAD:
+        return index == 0 ? null : "request_head is not the first part";
+      default:
+        break;
+    }
+    if (before.isEmpty() || !before.get(0).hasRequestHead()) {
+      return null;
+    }
+    Frame head = before.get(0);
+    if (!frame.hasBody() || frame.getStreamId() != head.getStreamId()) {
+      return "a request message may only add body frames of its stream";
+    }
+    Frame last = before.get(before.size() - 1);
+    boolean ended =
+        last.hasRequestHead()
+            ? last.getRequestHead().getEndStream()
+            : last.getBody().getEndStream();
+    return ended ? "body frame after end_stream" : null;
+  }
+
+  private void onRequest(PeerId peer, List<Frame> frames) {
+    Frame first = frames.get(0);
+    RequestHead head = first.getRequestHead();
+    StreamKey key = new StreamKey(peer, first.getStreamId());
+    if (streams.containsKey(key)) {
+      log.warn("dropping request for a stream already in use peer = {} stream = {}", peer,
+          key.streamId());
+      return;
+    }
+    WorkerStream stream = new WorkerStream(key, head.getRequestId(), outbound);
+    if (draining) {
+      stream.refuse("worker is shutting down");
+      return;
+    }
+    for (Frame frame : frames) {
+      feed(stream, frame);
+    }
+    WorkerRequest request = new WorkerRequest(head, stream.requestBody());
+    WorkerResponse response =
+        new WorkerResponse(stream, workerId, "HEAD".equals(head.getMethod()));
+    streams.put(key, stream);
+    try {
+      handlerPool.execute(new HandlerTask(handler, stream, request, response));
+      stream.accept();
+    } catch (RejectedExecutionException e) {
+      streams.remove(key);
+      stream.refuse("worker is shutting down");
+    }
+  }
+
+  private void onFollowUp(PeerId peer, Frame frame) {
+    StreamKey key = new StreamKey(peer, frame.getStreamId());
+    switch (frame.getKindCase()) {
+      case BODY -> {
+        WorkerStream stream = streams.get(key);
+        if (stream == null) {
+          log.debug("ignoring body for unknown stream peer = {} stream = {}", peer,
+              key.streamId());
+        } else if (stream.isRequestEnded()) {
+          log.warn("ignoring body after end of request peer = {} stream = {}", peer,
+              key.streamId());
+        } else {
+          feed(stream, frame);
+        }
+      }
+      case RESET -> {
+        WorkerStream stream = streams.remove(key);
+        if (stream != null) {
+          Reset reset = frame.getReset();
+          log.debug("router reset stream peer = {} stream = {} reason = {}", peer,
+              key.streamId(), reset.getReason());
+          stream.cancel("reset by router (" + reset.getReason() + ")");
+        }
+      }
+      default -> log.debug("ignoring frame peer = {} kind = {}", peer, frame.getKindCase());
+    }
+  }
+
+  private static void feed(WorkerStream stream, Frame frame) {
+    if (frame.hasRequestHead()) {
+      if (frame.getRequestHead().getEndStream()) {
+        stream.endRequest();
+      }
+    } else {
+      stream.requestBody().append(frame.getBody().getData());
+      if (frame.getBody().getEndStream()) {
+        stream.endRequest();
+      }
+    }
+  }
+
+  /** The worker's side of a stream was sent in full. */
+  void streamEnded(WorkerStream stream) {
+    streams.remove(stream.key(), stream);
+  }
+
+  /** Frames of the stream could not be delivered: the router is gone. */
+  void streamLost(WorkerStream stream, String reason) {
+    streams.remove(stream.key(), stream);
+    stream.cancel(reason);
+  }
+
+  /** From now on, refuse new requests. */
+  void startDraining() {
+    draining = true;
+  }
+
+  /** The worker stops: every open stream is cancelled. */
+  void cancelAll(String reason) {
+    for (WorkerStream stream : streams.values()) {
+      stream.cancel(reason);
+    }
+    streams.clear();
+  }
+
+  /** Streams whose response has not been sent in full. */
+  int openStreams() {
+    return streams.size();
+  }
+}

@@ -1,0 +1,118 @@
+package io.zrouter.worker.internal;
+
+import java.io.IOException;
+import java.io.OutputStream;
+
+/**
+ * The streaming response body: buffers up to {@link WorkerResponse#MAX_FRAME_DATA} bytes and
+ * sends a body frame when the buffer fills or on {@link #flush()}; {@link #close()} ends the
+ * response. Shares the response's monitor, so head, body and end never interleave.
+ */
+final class ResponseBodyStream extends OutputStream {
+  private final WorkerResponse response;
+  private final WorkerStream stream;
+  private byte[] buffer;
+  private int count;
+  private boolean written;
+  private boolean closed;
+
+  ResponseBodyStream(WorkerResponse response, WorkerStream stream) {
+    this.response = response;
+    this.stream = stream;
+  }
+
+  @Override
+  public void write(int b) throws IOException {
+    synchronized (response) {
+      ensureOpen();
+      buffer()[count++] = (byte) b;
+      written = true;
+      if (count == buffer.length) {
+        sendBuffer();
+      }
+    }
+  }
+
+  @Override
+  public void write(byte[] b, int off, int len) throws IOException {
+    java.util.Objects.checkFromIndexSize(off, len, b.length);
+    synchronized (response) {
+      ensureOpen();
+      byte[] buf = buffer();
+      while (len > 0) {
+        int n = Math.min(len, buf.length - count);
+        System.arraycopy(b, off, buf, count, n);
+        count += n;
+        off += n;
+        len -= n;
+        written = true;
+        if (count == buf.length) {
+          sendBuffer();
+        }
+      }
+    }
+  }
+
+  /** Sends what is buffered now; the first flush also sends the head. */
+  @Override
+  public void flush() throws IOException {
+    synchronized (response) {
+      if (closed) {
+        return;
+      }
+      stream.ensureOpen();
+      sendBuffer();
+    }
+  }
+
+  /** Sends what is buffered and ends the response. Idempotent. */
+  @Override
+  public void close() throws IOException {
+    synchronized (response) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      int n = count;
+      count = 0;
+      response.finishBody(buffer == null ? new byte[0] : buffer, n);
+      buffer = null;
+    }
+  }
+
+  /** Whether any byte was ever written. */
+  boolean hasWritten() {
+    synchronized (response) {
+      return written;
+    }
+  }
+
+  /** The response failed: forget buffered bytes and refuse further writes. */
+  void discard() {
+    synchronized (response) {
+      closed = true;
+      count = 0;
+      buffer = null;
+    }
+  }
+
+  private void sendBuffer() throws IOException {
+    int n = count;
+    count = 0; // the buffer is reusable once writeChunk returns: the frame is already encoded
+    response.writeChunk(buffer, n);
+  }
+
+  private byte[] buffer() {
+    if (buffer == null) {
+      buffer = new byte[WorkerResponse.MAX_FRAME_DATA];
+    }
+    return buffer;
+  }
+
+  private void ensureOpen() throws IOException {
+    if (closed || response.isEnded()) {
+      throw new IOException("response body closed");
+    }
+    stream.ensureOpen();
+  }
+}

@@ -1,0 +1,159 @@
+package io.zrouter.worker.internal;
+
+import io.zrouter.proto.Header;
+import io.zrouter.proto.RequestHead;
+import io.zrouter.worker.Request;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** {@link Request} over a received {@link RequestHead} and the stream's request body. */
+final class WorkerRequest implements Request {
+  private final RequestHead head;
+  private final InputStream body;
+  private final String path;
+  private final String query;
+  private final Map<String, List<String>> headers;
+  private Map<String, List<String>> queryParams;
+
+  WorkerRequest(RequestHead head, InputStream body) {
+    this.head = head;
+    this.body = body;
+    String target = head.getPath();
+    int q = target.indexOf('?');
+    this.path = q < 0 ? target : target.substring(0, q);
+    this.query = q < 0 ? "" : target.substring(q + 1);
+    this.headers = indexHeaders(head.getHeadersList());
+  }
+
+  private static Map<String, List<String>> indexHeaders(List<Header> list) {
+    Map<String, List<String>> map = new LinkedHashMap<>();
+    for (Header h : list) {
+      map.computeIfAbsent(h.getName().toLowerCase(Locale.ROOT), k -> new ArrayList<>(1))
+          .add(h.getValue());
+    }
+    map.replaceAll((k, v) -> List.copyOf(v));
+    return Collections.unmodifiableMap(map);
+  }
+
+  @Override
+  public String method() {
+    return head.getMethod();
+  }
+
+  @Override
+  public String target() {
+    return head.getPath();
+  }
+
+  @Override
+  public String path() {
+    return path;
+  }
+
+  @Override
+  public String query() {
+    return query;
+  }
+
+  @Override
+  public String queryParam(String name) {
+    List<String> values = queryParams().get(name);
+    return values == null ? null : values.get(0);
+  }
+
+  private synchronized Map<String, List<String>> queryParams() {
+    if (queryParams == null) {
+      Map<String, List<String>> map = new LinkedHashMap<>();
+      if (!query.isEmpty()) {
+        for (String pair : query.split("&")) {
+          if (pair.isEmpty()) {
+            continue;
+          }
+          int eq = pair.indexOf('=');
+          String name = decode(eq < 0 ? pair : pair.substring(0, eq));
+          String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
+          map.computeIfAbsent(name, k -> new ArrayList<>(1)).add(value);
+        }
+      }
+      queryParams = map;
+    }
+    return queryParams;
+  }
+
+  private static String decode(String s) {
+    try {
+      return URLDecoder.decode(s, StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      return s; // a stray '%' is kept literally rather than failing the request
+    }
+  }
+
+  @Override
+  public String header(String name) {
+    List<String> values = headers.get(name.toLowerCase(Locale.ROOT));
+    return values == null ? null : values.get(0);
+  }
+
+  @Override
+  public List<String> headers(String name) {
+    return headers.getOrDefault(name.toLowerCase(Locale.ROOT), List.of());
+  }
+
+  @Override
+  public Map<String, List<String>> headers() {
+    return headers;
+  }
+
+  @Override
+  public String requestId() {
+    return head.getRequestId();
+  }
+
+  @Override
+  public String remoteAddress() {
+    return head.getRemoteAddress();
+  }
+
+  @Override
+  public String scheme() {
+    return head.getScheme();
+  }
+
+  @Override
+  public String authority() {
+    return head.getAuthority();
+  }
+
+  @Override
+  public String httpVersion() {
+    return head.getHttpVersion();
+  }
+
+  @Override
+  public long contentLength() {
+    return head.getContentLength();
+  }
+
+  @Override
+  public InputStream body() {
+    return body;
+  }
+
+  @Override
+  public byte[] bodyBytes() throws IOException {
+    return body.readAllBytes();
+  }
+
+  @Override
+  public String toString() {
+    return head.getMethod() + " " + head.getPath();
+  }
+}

@@ -1,0 +1,307 @@
+package io.zrouter.worker.internal;
+
+import com.google.protobuf.UnsafeByteOperations;
+import io.zrouter.proto.Body;
+import io.zrouter.proto.Frame;
+import io.zrouter.proto.Header;
+import io.zrouter.proto.Reset;
+import io.zrouter.proto.ResetReason;
+import io.zrouter.proto.ResponseHead;
+import io.zrouter.worker.Response;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * {@link Response} that turns the handler's calls into frames of its stream.
+ *
+ * <p>All state is guarded by this object's monitor, which {@link ResponseBodyStream} shares.
+ * Frames are encoded on the calling thread, so a body buffer wrapped without a copy is free to
+ * be reused as soon as {@link WorkerStream#send} returns.
+ */
+final class WorkerResponse implements Response {
+  /** Most body bytes in one frame. */
+  static final int MAX_FRAME_DATA = 64 * 1024;
+  /** Body bytes {@link #send(byte[])} queues in one batch. */
+  private static final int SEND_BATCH_BYTES = 1 << 20;
+
+  private static final byte[] INTERNAL_ERROR_BODY =
+      "internal error\n".getBytes(StandardCharsets.US_ASCII);
+  private static final String TEXT_PLAIN = "text/plain; charset=utf-8";
+
+  private final WorkerStream stream;
+  private final String workerId;
+  private final boolean headRequest;
+  private final List<Header> headers = new ArrayList<>();
+  private int status = 200;
+  private volatile boolean committed;
+  private boolean ended;
+  private ResponseBodyStream body;
+
+  WorkerResponse(WorkerStream stream, String workerId, boolean headRequest) {
+    this.stream = stream;
+    this.workerId = workerId;
+    this.headRequest = headRequest;
+  }
+
+  @Override
+  public synchronized Response status(int status) {
+    checkNotCommitted();
+    if (status < 200 || status > 599) {
+      throw new IllegalArgumentException("status must be in 200..599: " + status);
+    }
+    this.status = status;
+    return this;
+  }
+
+  @Override
+  public synchronized Response header(String name, String value) {
+    checkNotCommitted();
+    headers.add(wireHeader(checkName(name), checkValue(name, value)));
+    return this;
+  }
+
+  @Override
+  public synchronized OutputStream body() {
+    if (body == null) {
+      body = new ResponseBodyStream(this, stream);
+    }
+    return body;
+  }
+
+  @Override
+  public synchronized void send(byte[] data) {
+    checkNotCommitted();
+    if (body != null && body.hasWritten()) {
+      throw new IllegalStateException("body bytes were already written");
+    }
+    headers.removeIf(h -> h.getName().equals("content-length"));
+    if (status != 204 && status != 304) {
+      headers.add(wireHeader("content-length", Integer.toString(data.length)));
+    }
+    committed = true;
+    try {
+      // one batch (one wake-up, usually one message) per MiB; larger bodies feel back-pressure
+      List<Frame> batch = new ArrayList<>();
+      batch.add(head(data.length == 0));
+      int batchBytes = 0;
+      for (int off = 0; off < data.length; off += MAX_FRAME_DATA) {
+        int n = Math.min(MAX_FRAME_DATA, data.length - off);
+        batch.add(bodyFrame(data, off, n, off + n == data.length));
+        batchBytes += n;
+        if (batchBytes >= SEND_BATCH_BYTES) {
+          stream.send(batch);
+          batch = new ArrayList<>();
+          batchBytes = 0;
+        }
+      }
+      if (!batch.isEmpty()) {
+        stream.send(batch);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    ended = true;
+  }
+
+  @Override
+  public synchronized void send(String text) {
+    if (!hasHeader("content-type")) {
+      header("content-type", TEXT_PLAIN);
+    }
+    send(text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Override
+  public synchronized void end() {
+    try {
+      finish();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public boolean isCommitted() {
+    return committed;
+  }
+
+  /** Whether the end of the stream (or a reset) was sent. */
+  synchronized boolean isEnded() {
+    return ended;
+  }
+
+  /** Ends the response if the handler did not: flushes what is buffered and ends the stream. */
+  synchronized void finish() throws IOException {
+    if (ended) {
+      return;
+    }
+    if (body != null) {
+      body.close();
+    } else {
+      finishBody(new byte[0], 0);
+    }
+  }
+
+  /**
+   * The handler failed: a 500 when nothing was sent yet, else a reset.
+   *
+   * @return false when the response had already ended and nothing could be said
+   */
+  synchronized boolean fail() throws IOException {
+    if (ended) {
+      return false;
+    }
+    ended = true;
+    if (body != null) {
+      body.discard();
+    }
+    if (!committed) {
+      committed = true;
+      status = 500;
+      headers.clear();
+      headers.add(wireHeader("content-type", TEXT_PLAIN));
+      headers.add(wireHeader("content-length", Integer.toString(INTERNAL_ERROR_BODY.length)));
+      if (!stream.requestId().isEmpty()) {
+        headers.add(wireHeader("x-request-id", stream.requestId()));
+      }
+      headers.add(wireHeader("x-worker-id", workerId));
+      stream.send(
+          List.of(
+              head(false), bodyFrame(INTERNAL_ERROR_BODY, 0, INTERNAL_ERROR_BODY.length, true)));
+    } else {
+      Reset reset =
+          Reset.newBuilder()
+              .setReason(ResetReason.RESET_REASON_INTERNAL_ERROR)
+              .setMessage("handler failed")
+              .build();
+      stream.send(List.of(Frame.newBuilder().setStreamId(stream.id()).setReset(reset).build()));
+    }
+    return true;
+  }
+
+  /** Body stream: send buffered bytes now, with the head first if it is still pending. */
+  void writeChunk(byte[] buffer, int length) throws IOException {
+    if (ended) {
+      throw new IOException("response already ended");
+    }
+    List<Frame> frames = new ArrayList<>(2);
+    if (!committed) {
+      frames.add(head(false));
+    }
+    if (length > 0) {
+      frames.add(bodyFrame(buffer, 0, length, false));
+    }
+    if (!frames.isEmpty()) {
+      committed = true;
+      stream.send(frames);
+    }
+  }
+
+  /**
+   * Body stream closing: send the last bytes and end the stream. A body that never left the
+   * buffer goes out with its {@code content-length}, head and body in one batch.
+   */
+  void finishBody(byte[] buffer, int length) throws IOException {
+    if (ended) {
+      return;
+    }
+    List<Frame> frames = new ArrayList<>(2);
+    if (!committed) {
+      if (mayAddContentLength()) {
+        headers.add(wireHeader("content-length", Integer.toString(length)));
+      }
+      frames.add(head(length == 0));
+      if (length > 0) {
+        frames.add(bodyFrame(buffer, 0, length, true));
+      }
+    } else {
+      frames.add(bodyFrame(buffer, 0, length, true));
+    }
+    committed = true;
+    ended = true;
+    stream.send(frames);
+  }
+
+  private boolean mayAddContentLength() {
+    return !headRequest
+        && status != 204
+        && status != 304
+        && !hasHeader("content-length")
+        && !hasHeader("transfer-encoding");
+  }
+
+  private boolean hasHeader(String name) {
+    for (Header h : headers) {
+      if (h.getName().equals(name)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private Frame head(boolean endStream) {
+    ResponseHead head =
+        ResponseHead.newBuilder()
+            .setStatus(status)
+            .addAllHeaders(headers)
+            .setEndStream(endStream)
+            .build();
+    return Frame.newBuilder().setStreamId(stream.id()).setResponseHead(head).build();
+  }
+
+  /** Wraps without copying: the frame is encoded before the caller touches the array again. */
+  private Frame bodyFrame(byte[] data, int off, int len, boolean endStream) {
+    Body b =
+        Body.newBuilder()
+            .setData(UnsafeByteOperations.unsafeWrap(data, off, len))
+            .setEndStream(endStream)
+            .build();
+    return Frame.newBuilder().setStreamId(stream.id()).setBody(b).build();
+  }
+
+  private void checkNotCommitted() {
+    if (committed) {
+      throw new IllegalStateException("response head already sent");
+    }
+  }
+
+  private static Header wireHeader(String name, String value) {
+    return Header.newBuilder().setName(name).setValue(value).build();
+  }
+
+  private static String checkName(String name) {
+    if (name == null || name.isEmpty()) {
+      throw new IllegalArgumentException("header name is empty");
+    }
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      boolean token =
+          (c >= 'a' && c <= 'z')
+              || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9')
+              || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+      if (!token) {
+        throw new IllegalArgumentException("header name is not a token: " + name);
+      }
+    }
+    return name.toLowerCase(Locale.ROOT);
+  }
+
+  private static String checkValue(String name, String value) {
+    if (value == null) {
+      throw new IllegalArgumentException("header value is null: " + name);
+    }
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c > 0xFF || c == '\r' || c == '\n' || c == 0) {
+        throw new IllegalArgumentException("illegal character in header " + name);
+      }
+    }
+    return value;
+  }
+}

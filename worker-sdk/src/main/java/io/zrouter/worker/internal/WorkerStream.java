@@ -1,0 +1,147 @@
+package io.zrouter.worker.internal;
+
+import io.zrouter.proto.Accept;
+import io.zrouter.proto.Frame;
+import io.zrouter.proto.FrameCodec;
+import io.zrouter.proto.Reset;
+import io.zrouter.proto.ResetReason;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One request and its response on this worker.
+ *
+ * <p>Created by the IO thread from a {@code request_head}; the IO thread feeds its request body
+ * and, on a {@code reset} from the router, cancels it. The handler thread answers through {@link
+ * #send}, which encodes frames on the calling thread and queues them for the IO thread.
+ */
+public final class WorkerStream {
+  private static final Logger log = LoggerFactory.getLogger(WorkerStream.class);
+
+  private final StreamKey key;
+  private final String requestId;
+  private final RequestBodyStream requestBody;
+  private final OutboundQueue outbound;
+  private volatile String cancelReason;
+  /** IO thread only: whether the request side has ended. */
+  private boolean requestEnded;
+
+  WorkerStream(StreamKey key, String requestId, OutboundQueue outbound) {
+    this.key = key;
+    this.requestId = requestId;
+    this.outbound = outbound;
+    this.requestBody = new RequestBodyStream();
+  }
+
+  public StreamKey key() {
+    return key;
+  }
+
+  public long id() {
+    return key.streamId();
+  }
+
+  public String requestId() {
+    return requestId;
+  }
+
+  RequestBodyStream requestBody() {
+    return requestBody;
+  }
+
+  boolean isRequestEnded() {
+    return requestEnded;
+  }
+
+  /** IO thread: the request side is complete. */
+  void endRequest() {
+    requestEnded = true;
+    requestBody.end();
+  }
+
+  /** Whether the router reset the stream, it became unreachable or the worker closed. */
+  public boolean isCancelled() {
+    return cancelReason != null;
+  }
+
+  /**
+   * Abandons the stream: the request body fails, response writes fail and frames still queued
+   * for it are dropped. Safe from any thread; the first reason wins.
+   */
+  void cancel(String reason) {
+    if (cancelReason == null) {
+      cancelReason = reason;
+      requestBody.abort(new IOException("stream " + key.streamId() + " cancelled: " + reason));
+    }
+  }
+
+  /** Throws when the stream was cancelled. */
+  void ensureOpen() throws IOException {
+    String reason = cancelReason;
+    if (reason != null) {
+      throw new IOException("stream " + key.streamId() + " cancelled: " + reason);
+    }
+  }
+
+  /**
+   * Handler thread: encode frames of this stream and queue them, in order, as one batch. A batch
+   * carrying body data waits first while the worker's outbound budget is exhausted.
+   *
+   * @return false when the stream was cancelled and nothing was queued
+   */
+  boolean send(List<Frame> frames) throws IOException {
+    if (isCancelled()) {
+      log.debug("dropping frames of cancelled stream stream = {}", key.streamId());
+      return false;
+    }
+    List<OutboundFrame> batch = new ArrayList<>(frames.size());
+    boolean carriesData = false;
+    for (Frame frame : frames) {
+      carriesData |= frame.hasBody() && !frame.getBody().getData().isEmpty();
+      batch.add(new OutboundFrame(this, FrameCodec.encode(frame), endsStream(frame)));
+      if (log.isDebugEnabled()) {
+        log.debug("queue stream = {} kind = {}", key.streamId(), frame.getKindCase());
+      }
+    }
+    outbound.offer(batch, carriesData);
+    return true;
+  }
+
+  /**
+   * Tells the router this worker has the request and will run it, so the router never sends
+   * it elsewhere. IO thread, on receipt; it goes out in the same pass as other queued frames.
+   */
+  void accept() {
+    try {
+      send(List.of(Frame.newBuilder().setStreamId(id()).setAccept(Accept.getDefaultInstance()).build()));
+    } catch (IOException e) {
+      log.debug("could not accept stream stream = {} cause = {}", id(), e.toString());
+    }
+  }
+
+  /**
+   * Answers a request that will never run with a {@code reset} (REFUSED): nothing was started,
+   * so the router may send it elsewhere. Best effort; logs and gives up when the worker is gone.
+   */
+  void refuse(String why) {
+    Reset reset =
+        Reset.newBuilder().setReason(ResetReason.RESET_REASON_REFUSED).setMessage(why).build();
+    try {
+      send(List.of(Frame.newBuilder().setStreamId(id()).setReset(reset).build()));
+    } catch (IOException e) {
+      log.debug("could not refuse stream stream = {} cause = {}", id(), e.toString());
+    }
+  }
+
+  private static boolean endsStream(Frame frame) {
+    return switch (frame.getKindCase()) {
+      case RESPONSE_HEAD -> frame.getResponseHead().getEndStream();
+      case BODY -> frame.getBody().getEndStream();
+      case TRAILERS, RESET -> true;
+      default -> false;
+    };
+  }
+}

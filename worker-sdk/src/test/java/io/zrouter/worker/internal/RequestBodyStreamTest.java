@@ -1,0 +1,88 @@
+package io.zrouter.worker.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(10)
+class RequestBodyStreamTest {
+  private final RequestBodyStream body = new RequestBodyStream();
+
+  @Test
+  void read_blocksUntilDataArrives() throws Exception {
+    CompletableFuture<String> read =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return new String(body.readAllBytes(), "UTF-8");
+              } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            });
+
+    body.append(ByteString.copyFromUtf8("hel"));
+    body.append(ByteString.EMPTY);
+    body.append(ByteString.copyFromUtf8("lo"));
+    assertThat(read).isNotDone();
+    body.end();
+
+    assertThat(read.get(5, TimeUnit.SECONDS)).isEqualTo("hello");
+  }
+
+  @Test
+  void readIntoArray_spansChunksWithoutBlocking() throws Exception {
+    body.append(ByteString.copyFromUtf8("ab"));
+    body.append(ByteString.copyFromUtf8("cd"));
+    byte[] buf = new byte[10];
+
+    assertThat(body.read(buf, 0, 10)).isEqualTo(4);
+    assertThat(new String(buf, 0, 4, "UTF-8")).isEqualTo("abcd");
+    assertThat(body.available()).isZero();
+  }
+
+  @Test
+  void abort_failsAWaitingReader() {
+    CompletableFuture<Integer> read =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return body.read();
+              } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            });
+
+    body.abort(new IOException("stream 1 cancelled: reset by router"));
+
+    assertThat(read)
+        .failsWithin(5, TimeUnit.SECONDS)
+        .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+        .withMessageContaining("reset by router");
+  }
+
+  @Test
+  void abortAfterEnd_keepsTheCompleteBodyReadable() throws Exception {
+    body.append(ByteString.copyFromUtf8("done"));
+    body.end();
+    body.abort(new IOException("late cancel"));
+
+    assertThat(new String(body.readAllBytes(), "UTF-8")).isEqualTo("done");
+  }
+
+  @Test
+  void interruptedReader_getsInterruptedIoException() {
+    Thread.currentThread().interrupt();
+    try {
+      assertThatThrownBy(body::read).isInstanceOf(InterruptedIOException.class);
+    } finally {
+      Thread.interrupted();
+    }
+  }
+}
