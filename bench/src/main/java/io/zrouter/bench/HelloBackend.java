@@ -36,113 +36,118 @@ import java.nio.charset.StandardCharsets;
  * The upstream for the nginx baseline in {@code bench/run.sh}: a plain Netty HTTP/1.1 keep-alive
  * server that answers every request with {@code 200 text/plain "hello from backend\n"}.
  *
- * <p>Flags: {@code --listen HOST:PORT} (port 0 picks a free one), {@code --threads N}. Once bound it
- * prints exactly one line, {@code listening HOST:PORT}, to stdout so a script can read the port.
+ * <p>Flags: {@code --listen HOST:PORT} (port 0 picks a free one), {@code --threads N}. Once bound
+ * it prints exactly one line, {@code listening HOST:PORT}, to stdout so a script can read the port.
  */
 public final class HelloBackend {
 
-    private static final byte[] BODY = "hello from backend\n".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] BODY = "hello from backend\n".getBytes(StandardCharsets.US_ASCII);
 
-    private HelloBackend() {}
+  private HelloBackend() {}
 
-    public static void main(String[] args) throws InterruptedException {
-        InetSocketAddress listen = new InetSocketAddress("127.0.0.1", 0);
-        int threads = Runtime.getRuntime().availableProcessors();
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--listen" -> listen = parseHostPort(valueOf(args, ++i, "--listen"));
-                case "--threads" -> threads = Integer.parseInt(valueOf(args, ++i, "--threads"));
-                case "-h", "--help" -> {
-                    System.out.println("usage: HelloBackend [--listen HOST:PORT] [--threads N]");
-                    return;
-                }
-                default -> throw new IllegalArgumentException("unknown flag: " + args[i]);
-            }
+  public static void main(String[] args) throws InterruptedException {
+    InetSocketAddress listen = new InetSocketAddress("127.0.0.1", 0);
+    int threads = Runtime.getRuntime().availableProcessors();
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--listen" -> listen = parseHostPort(valueOf(args, ++i, "--listen"));
+        case "--threads" -> threads = Integer.parseInt(valueOf(args, ++i, "--threads"));
+        case "-h", "--help" -> {
+          System.out.println("usage: HelloBackend [--listen HOST:PORT] [--threads N]");
+          return;
         }
+        default -> throw new IllegalArgumentException("unknown flag: " + args[i]);
+      }
+    }
 
-        boolean epoll = Epoll.isAvailable();
-        IoHandlerFactory ioHandler = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-        Class<? extends ServerSocketChannel> channelType =
-                epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, ioHandler);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> group.shutdownGracefully().syncUninterruptibly()));
+    boolean epoll = Epoll.isAvailable();
+    IoHandlerFactory ioHandler = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+    Class<? extends ServerSocketChannel> channelType =
+        epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, ioHandler);
+    Runtime.getRuntime()
+        .addShutdownHook(new Thread(() -> group.shutdownGracefully().syncUninterruptibly()));
 
-        Channel server = new ServerBootstrap()
-                .group(group)
-                .channel(channelType)
-                .option(ChannelOption.SO_BACKLOG, 1024)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new HttpServerCodec(), new HelloHandler());
-                    }
+    Channel server =
+        new ServerBootstrap()
+            .group(group)
+            .channel(channelType)
+            .option(ChannelOption.SO_BACKLOG, 1024)
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childHandler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel ch) {
+                    ch.pipeline().addLast(new HttpServerCodec(), new HelloHandler());
+                  }
                 })
-                .bind(listen)
-                .sync()
-                .channel();
+            .bind(listen)
+            .sync()
+            .channel();
 
-        InetSocketAddress bound = (InetSocketAddress) server.localAddress();
-        System.out.println("listening " + bound.getAddress().getHostAddress() + ":" + bound.getPort());
-        System.out.flush();
-        System.err.println("transport = " + (epoll ? "epoll" : "nio") + ", threads = " + threads);
-        server.closeFuture().sync();
+    InetSocketAddress bound = (InetSocketAddress) server.localAddress();
+    System.out.println("listening " + bound.getAddress().getHostAddress() + ":" + bound.getPort());
+    System.out.flush();
+    System.err.println("transport = " + (epoll ? "epoll" : "nio") + ", threads = " + threads);
+    server.closeFuture().sync();
+  }
+
+  private static String valueOf(String[] args, int i, String flag) {
+    if (i >= args.length) {
+      throw new IllegalArgumentException(flag + " needs a value");
+    }
+    return args[i];
+  }
+
+  private static InetSocketAddress parseHostPort(String hostPort) {
+    int colon = hostPort.lastIndexOf(':');
+    if (colon < 0) {
+      throw new IllegalArgumentException("expected HOST:PORT, got " + hostPort);
+    }
+    return new InetSocketAddress(
+        hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
+  }
+
+  /**
+   * Answers on the request's last content, so request bodies are drained before the reply. Writes
+   * are flushed once per read batch, which keeps pipelined requests cheap.
+   */
+  private static final class HelloHandler extends SimpleChannelInboundHandler<HttpObject> {
+    private boolean keepAlive = true;
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
+      // SimpleChannelInboundHandler releases msg after this returns.
+      if (msg instanceof HttpRequest request) {
+        keepAlive = HttpUtil.isKeepAlive(request);
+      }
+      if (msg instanceof LastHttpContent) {
+        ByteBuf body = ctx.alloc().buffer(BODY.length).writeBytes(BODY);
+        FullHttpResponse response =
+            new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, body);
+        response
+            .headers()
+            .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN)
+            .setInt(HttpHeaderNames.CONTENT_LENGTH, BODY.length);
+        if (keepAlive) {
+          ctx.write(response);
+        } else {
+          response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+          ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        }
+      }
     }
 
-    private static String valueOf(String[] args, int i, String flag) {
-        if (i >= args.length) {
-            throw new IllegalArgumentException(flag + " needs a value");
-        }
-        return args[i];
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+      ctx.flush();
     }
 
-    private static InetSocketAddress parseHostPort(String hostPort) {
-        int colon = hostPort.lastIndexOf(':');
-        if (colon < 0) {
-            throw new IllegalArgumentException("expected HOST:PORT, got " + hostPort);
-        }
-        return new InetSocketAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      // A load generator resetting its connections at the end of a run is normal here; the
+      // connection is simply dropped.
+      ctx.close();
     }
-
-    /**
-     * Answers on the request's last content, so request bodies are drained before the reply.
-     * Writes are flushed once per read batch, which keeps pipelined requests cheap.
-     */
-    private static final class HelloHandler extends SimpleChannelInboundHandler<HttpObject> {
-        private boolean keepAlive = true;
-
-        @Override
-        protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
-            // SimpleChannelInboundHandler releases msg after this returns.
-            if (msg instanceof HttpRequest request) {
-                keepAlive = HttpUtil.isKeepAlive(request);
-            }
-            if (msg instanceof LastHttpContent) {
-                ByteBuf body = ctx.alloc().buffer(BODY.length).writeBytes(BODY);
-                FullHttpResponse response =
-                        new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, body);
-                response.headers()
-                        .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN)
-                        .setInt(HttpHeaderNames.CONTENT_LENGTH, BODY.length);
-                if (keepAlive) {
-                    ctx.write(response);
-                } else {
-                    response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-                    ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
-                }
-            }
-        }
-
-        @Override
-        public void channelReadComplete(ChannelHandlerContext ctx) {
-            ctx.flush();
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            // A load generator resetting its connections at the end of a run is normal here; the
-            // connection is simply dropped.
-            ctx.close();
-        }
-    }
+  }
 }

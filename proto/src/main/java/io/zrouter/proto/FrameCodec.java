@@ -7,10 +7,10 @@ import java.io.IOException;
 /**
  * Turns one ZeroMQ message part into a validated {@link Frame} and back.
  *
- * <p>Decoding aliases the input array: {@code bytes} fields of the returned frame share
- * the caller's array instead of copying it, so the array must not be modified afterwards.
- * Validation rejects anything a peer must never send (see docs/protocol.md), so callers
- * only ever see well-formed frames.
+ * <p>Decoding aliases the input array: {@code bytes} fields of the returned frame share the
+ * caller's array instead of copying it, so the array must not be modified afterwards. Validation
+ * rejects anything a peer must never send (see docs/protocol.md), so callers only ever see
+ * well-formed frames.
  */
 public final class FrameCodec {
 
@@ -37,8 +37,7 @@ public final class FrameCodec {
       frame = Frame.parseFrom(input);
     } catch (InvalidProtocolBufferException e) {
       // stream_id is field 1 and comes first, so a part broken further on still names its stream.
-      long streamId =
-          e.getUnfinishedMessage() instanceof Frame partial ? partial.getStreamId() : 0;
+      long streamId = e.getUnfinishedMessage() instanceof Frame partial ? partial.getStreamId() : 0;
       throw new MalformedFrameException("not a protobuf Frame: " + e.getMessage(), streamId);
     } catch (IOException e) {
       throw new MalformedFrameException("unreadable Frame: " + e.getMessage());

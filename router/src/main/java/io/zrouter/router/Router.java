@@ -12,8 +12,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running router: the HTTP frontend, the worker link and the streams between them.
- * {@link #start} binds both sockets; {@link #close} drains and stops.
+ * A running router: the HTTP frontend, the worker link and the streams between them. {@link #start}
+ * binds both sockets; {@link #close} drains and stops.
  */
 public final class Router implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Router.class);
@@ -25,7 +25,12 @@ public final class Router implements AutoCloseable {
   private final HttpFrontend frontend;
   private boolean closed;
 
-  private Router(RouterConfig config, StreamRegistry registry, WorkerLink link, ProxyContext proxy, HttpFrontend frontend) {
+  private Router(
+      RouterConfig config,
+      StreamRegistry registry,
+      WorkerLink link,
+      ProxyContext proxy,
+      HttpFrontend frontend) {
     this.config = config;
     this.registry = registry;
     this.link = link;
@@ -44,7 +49,8 @@ public final class Router implements AutoCloseable {
     try {
       link = WorkerLink.start(config.bind(), config.workerWait(), config.acceptTimeout(), registry);
     } catch (RuntimeException e) {
-      throw new StartupException("cannot bind worker endpoint " + config.bind() + ": " + describe(e), e);
+      throw new StartupException(
+          "cannot bind worker endpoint " + config.bind() + ": " + describe(e), e);
     }
     ProxyContext proxy = new ProxyContext(config, registry, link);
     HttpFrontend frontend;
@@ -56,7 +62,8 @@ public final class Router implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
       InetSocketAddress l = config.listen();
-      throw new StartupException("cannot listen on " + l.getHostString() + ":" + l.getPort() + ": " + describe(e), e);
+      throw new StartupException(
+          "cannot listen on " + l.getHostString() + ":" + l.getPort() + ": " + describe(e), e);
     }
     Router router = new Router(config, registry, link, proxy, frontend);
     log.info(
@@ -94,8 +101,8 @@ public final class Router implements AutoCloseable {
   }
 
   /**
-   * Stops accepting connections, answers new requests on open connections with 503, lets
-   * in-flight responses finish for at most {@code grace}, then closes everything.
+   * Stops accepting connections, answers new requests on open connections with 503, lets in-flight
+   * responses finish for at most {@code grace}, then closes everything.
    */
   public synchronized void close(Duration grace) {
     if (closed) {
@@ -111,7 +118,8 @@ public final class Router implements AutoCloseable {
     }
     while (registry.size() > 0 && System.nanoTime() < deadline) {
       try {
-        TimeUnit.MILLISECONDS.sleep(20); // polling a count during shutdown, not synchronizing a test
+        TimeUnit.MILLISECONDS.sleep(
+            20); // polling a count during shutdown, not synchronizing a test
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;

@@ -8,8 +8,8 @@ import java.util.concurrent.CountDownLatch;
 import sun.misc.Signal;
 
 /**
- * {@code java -jar zrouter-router.jar [flags]}: parses flags, starts the router, and on
- * SIGTERM or SIGINT drains it and exits 0.
+ * {@code java -jar zrouter-router.jar [flags]}: parses flags, starts the router, and on SIGTERM or
+ * SIGINT drains it and exits 0.
  */
 public final class RouterMain {
   private RouterMain() {}

@@ -54,7 +54,9 @@ class EndToEndTest {
 
   private HttpResponse<String> get(HttpClient client, String path) throws Exception {
     return client.send(
-        HttpRequest.newBuilder(TestRouters.uri(router, path)).timeout(Duration.ofSeconds(20)).build(),
+        HttpRequest.newBuilder(TestRouters.uri(router, path))
+            .timeout(Duration.ofSeconds(20))
+            .build(),
         BodyHandlers.ofString());
   }
 
@@ -91,10 +93,13 @@ class EndToEndTest {
     workers = TestWorkers.start(router.workerEndpoint(), "a", "b", "c");
     HttpClient client = client(Version.HTTP_1_1);
     Set<String> seen = new HashSet<>();
-    await().atMost(Duration.ofSeconds(10)).until(() -> {
-      seen.add(get(client, "/hello").headers().firstValue("x-worker-id").orElseThrow());
-      return seen.size() == 3;
-    });
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () -> {
+              seen.add(get(client, "/hello").headers().firstValue("x-worker-id").orElseThrow());
+              return seen.size() == 3;
+            });
 
     Map<String, Integer> share = new HashMap<>();
     for (int i = 0; i < 300; i++) {
@@ -122,7 +127,8 @@ class EndToEndTest {
             BodyHandlers.ofInputStream());
     List<Long> arrivals = new ArrayList<>();
     List<String> lines = new ArrayList<>();
-    try (BufferedReader reader = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+    try (BufferedReader reader =
+        new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = reader.readLine()) != null) {
         arrivals.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
@@ -146,11 +152,12 @@ class EndToEndTest {
     String expected = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body));
 
     HttpResponse<String> r =
-        client(version).send(
-            HttpRequest.newBuilder(TestRouters.uri(router, "/sha256"))
-                .POST(BodyPublishers.ofByteArray(body))
-                .build(),
-            BodyHandlers.ofString());
+        client(version)
+            .send(
+                HttpRequest.newBuilder(TestRouters.uri(router, "/sha256"))
+                    .POST(BodyPublishers.ofByteArray(body))
+                    .build(),
+                BodyHandlers.ofString());
 
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.body().trim()).isEqualTo(expected);
@@ -183,8 +190,10 @@ class EndToEndTest {
 
     List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
     for (int i = 0; i < 200; i++) {
-      all.add(client.sendAsync(
-          HttpRequest.newBuilder(TestRouters.uri(router, "/sleep?ms=200")).build(), BodyHandlers.ofString()));
+      all.add(
+          client.sendAsync(
+              HttpRequest.newBuilder(TestRouters.uri(router, "/sleep?ms=200")).build(),
+              BodyHandlers.ofString()));
     }
     for (CompletableFuture<HttpResponse<String>> f : all) {
       HttpResponse<String> r = f.get(30, TimeUnit.SECONDS);
@@ -201,8 +210,10 @@ class EndToEndTest {
 
     List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
     for (int i = 0; i < 200; i++) {
-      all.add(client.sendAsync(
-          HttpRequest.newBuilder(TestRouters.uri(router, "/sleep?ms=200")).build(), BodyHandlers.ofString()));
+      all.add(
+          client.sendAsync(
+              HttpRequest.newBuilder(TestRouters.uri(router, "/sleep?ms=200")).build(),
+              BodyHandlers.ofString()));
     }
     for (CompletableFuture<HttpResponse<String>> f : all) {
       assertThat(f.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
@@ -218,7 +229,8 @@ class EndToEndTest {
 
     assertThat(r.statusCode()).isEqualTo(503);
     assertThat(r.body()).contains("no worker");
-    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isGreaterThanOrEqualTo(300);
+    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start))
+        .isGreaterThanOrEqualTo(300);
   }
 
   @Test
@@ -246,13 +258,14 @@ class EndToEndTest {
     workers = TestWorkers.start(router.workerEndpoint(), "e");
 
     HttpResponse<String> r =
-        client(Version.HTTP_1_1).send(
-            HttpRequest.newBuilder(TestRouters.uri(router, "/echo"))
-                .header("x-request-id", "client-chosen-id")
-                .header("content-type", "application/json")
-                .POST(BodyPublishers.ofString("{\"a\":1}"))
-                .build(),
-            BodyHandlers.ofString());
+        client(Version.HTTP_1_1)
+            .send(
+                HttpRequest.newBuilder(TestRouters.uri(router, "/echo"))
+                    .header("x-request-id", "client-chosen-id")
+                    .header("content-type", "application/json")
+                    .POST(BodyPublishers.ofString("{\"a\":1}"))
+                    .build(),
+                BodyHandlers.ofString());
 
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.body()).isEqualTo("{\"a\":1}");

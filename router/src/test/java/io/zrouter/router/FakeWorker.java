@@ -15,8 +15,8 @@ import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
 
 /**
- * A scripted worker speaking the raw wire protocol, for edge cases the SDK never produces:
- * take a request, then send whatever parts the test wants, well-formed or not.
+ * A scripted worker speaking the raw wire protocol, for edge cases the SDK never produces: take a
+ * request, then send whatever parts the test wants, well-formed or not.
  */
 final class FakeWorker implements AutoCloseable {
 

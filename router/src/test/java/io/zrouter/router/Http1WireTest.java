@@ -96,8 +96,11 @@ class Http1WireTest {
   @Test
   void missingHost_gets400() throws Exception {
     try (Socket socket = connect()) {
-      socket.getOutputStream().write("GET /hello HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-      assertThat(readUntil(socket.getInputStream(), Pattern.compile("(?!)"))).startsWith("HTTP/1.1 400");
+      socket
+          .getOutputStream()
+          .write("GET /hello HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      assertThat(readUntil(socket.getInputStream(), Pattern.compile("(?!)")))
+          .startsWith("HTTP/1.1 400");
     }
   }
 
@@ -105,26 +108,37 @@ class Http1WireTest {
   void oversizedHeaders_get431() throws Exception {
     try (Socket socket = connect()) {
       String big = "x".repeat(32 * 1024);
-      socket.getOutputStream()
-          .write(("GET /hello HTTP/1.1\r\nHost: t\r\nX-Big: " + big + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-      assertThat(readUntil(socket.getInputStream(), Pattern.compile("(?!)"))).startsWith("HTTP/1.1 431");
+      socket
+          .getOutputStream()
+          .write(
+              ("GET /hello HTTP/1.1\r\nHost: t\r\nX-Big: " + big + "\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+      assertThat(readUntil(socket.getInputStream(), Pattern.compile("(?!)")))
+          .startsWith("HTTP/1.1 431");
     }
   }
 
   @Test
   void contentLengthOverMaxBody_gets413_beforeTheBodyIsSent() throws Exception {
     try (Socket socket = connect()) {
-      socket.getOutputStream()
-          .write("POST /sha256 HTTP/1.1\r\nHost: t\r\nContent-Length: 999999999\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-      assertThat(readUntil(socket.getInputStream(), Pattern.compile("\r\n\r\n"))).startsWith("HTTP/1.1 413");
+      socket
+          .getOutputStream()
+          .write(
+              "POST /sha256 HTTP/1.1\r\nHost: t\r\nContent-Length: 999999999\r\n\r\n"
+                  .getBytes(StandardCharsets.US_ASCII));
+      assertThat(readUntil(socket.getInputStream(), Pattern.compile("\r\n\r\n")))
+          .startsWith("HTTP/1.1 413");
     }
   }
 
   @Test
   void chunkedResponse_withoutContentLength_isChunkedOnTheWire() throws Exception {
     try (Socket socket = connect()) {
-      socket.getOutputStream()
-          .write("GET /stream?n=2&interval_ms=1 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      socket
+          .getOutputStream()
+          .write(
+              "GET /stream?n=2&interval_ms=1 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+                  .getBytes(StandardCharsets.US_ASCII));
       String response = readUntil(socket.getInputStream(), Pattern.compile("(?!)"));
       assertThat(response.toLowerCase()).contains("transfer-encoding: chunked");
       assertThat(response).endsWith("0\r\n\r\n");

@@ -28,8 +28,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A minimal HTTP/2 client speaking prior knowledge (the JDK client only does h2c by
- * Upgrade). Each request yields the aggregated response, or a reset.
+ * A minimal HTTP/2 client speaking prior knowledge (the JDK client only does h2c by Upgrade). Each
+ * request yields the aggregated response, or a reset.
  */
 final class PriorKnowledgeClient implements AutoCloseable {
 
@@ -40,7 +40,8 @@ final class PriorKnowledgeClient implements AutoCloseable {
     }
   }
 
-  private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+  private final EventLoopGroup group =
+      new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
   private final Channel connection;
 
   PriorKnowledgeClient(int port) throws InterruptedException {
@@ -79,7 +80,8 @@ final class PriorKnowledgeClient implements AutoCloseable {
             .open()
             .sync()
             .getNow();
-    DefaultFullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, path);
+    DefaultFullHttpRequest request =
+        new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, path);
     request.headers().set(HttpHeaderNames.HOST, "127.0.0.1");
     request.headers().set(HttpConversionUtil.ExtensionHeaderNames.SCHEME.text(), "http");
     stream.writeAndFlush(request);
@@ -103,7 +105,11 @@ final class PriorKnowledgeClient implements AutoCloseable {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
       try {
         if (msg instanceof FullHttpResponse response) {
-          result.complete(new Result(response.status().code(), response.content().toString(StandardCharsets.UTF_8), -1));
+          result.complete(
+              new Result(
+                  response.status().code(),
+                  response.content().toString(StandardCharsets.UTF_8),
+                  -1));
         } else if (msg instanceof Http2ResetFrame reset) {
           result.complete(new Result(0, "", reset.errorCode()));
         }

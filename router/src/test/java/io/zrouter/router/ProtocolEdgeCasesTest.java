@@ -25,7 +25,8 @@ class ProtocolEdgeCasesTest {
 
   private Router router;
   private FakeWorker worker;
-  private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  private final HttpClient client =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   @BeforeEach
   void start() throws Exception {
@@ -71,7 +72,10 @@ class ProtocolEdgeCasesTest {
             .build(),
         Frame.newBuilder()
             .setStreamId(request.streamId())
-            .setBody(Body.newBuilder().setData(com.google.protobuf.ByteString.copyFromUtf8("made")).setEndStream(true))
+            .setBody(
+                Body.newBuilder()
+                    .setData(com.google.protobuf.ByteString.copyFromUtf8("made"))
+                    .setEndStream(true))
             .build());
 
     HttpResponse<String> r = response.get(5, TimeUnit.SECONDS);
@@ -118,7 +122,10 @@ class ProtocolEdgeCasesTest {
     FakeWorker.ReceivedRequest request = worker.takeRequest(TAKE);
     worker.send(
         request,
-        Frame.newBuilder().setStreamId(request.streamId()).setBody(Body.newBuilder().setEndStream(true)).build());
+        Frame.newBuilder()
+            .setStreamId(request.streamId())
+            .setBody(Body.newBuilder().setEndStream(true))
+            .build());
     assertThat(response.get(5, TimeUnit.SECONDS).statusCode()).isEqualTo(502);
   }
 

@@ -26,7 +26,8 @@ class RouterMainTest {
       Process p = processes.start(log, MAIN, "--frobnicate", "1");
       assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
       assertThat(p.exitValue()).isEqualTo(2);
-      assertThat(Files.readAllLines(log)).containsExactly("zrouter: unknown flag: --frobnicate (see --help)");
+      assertThat(Files.readAllLines(log))
+          .containsExactly("zrouter: unknown flag: --frobnicate (see --help)");
     }
   }
 
@@ -37,7 +38,11 @@ class RouterMainTest {
       Process p = processes.start(log, MAIN, "--worker-wait", "soon");
       assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
       assertThat(p.exitValue()).isEqualTo(2);
-      assertThat(Files.readAllLines(log)).hasSize(1).first().asString().startsWith("zrouter: --worker-wait:");
+      assertThat(Files.readAllLines(log))
+          .hasSize(1)
+          .first()
+          .asString()
+          .startsWith("zrouter: --worker-wait:");
     }
   }
 
@@ -49,8 +54,17 @@ class RouterMainTest {
       assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
       assertThat(p.exitValue()).isZero();
       assertThat(Files.readString(log))
-          .contains("--listen", "--bind", "--max-body", "--max-header-size", "--worker-wait",
-              "--request-timeout", "--accept-timeout", "--shutdown-grace", "--io-threads", "--help");
+          .contains(
+              "--listen",
+              "--bind",
+              "--max-body",
+              "--max-header-size",
+              "--worker-wait",
+              "--request-timeout",
+              "--accept-timeout",
+              "--shutdown-grace",
+              "--io-threads",
+              "--help");
     }
   }
 
@@ -61,7 +75,13 @@ class RouterMainTest {
       taken.bind(new InetSocketAddress("127.0.0.1", 0));
       Path log = dir.resolve("out.log");
       Process p =
-          processes.start(log, MAIN, "--listen", "127.0.0.1:" + taken.getLocalPort(), "--bind", "tcp://127.0.0.1:*");
+          processes.start(
+              log,
+              MAIN,
+              "--listen",
+              "127.0.0.1:" + taken.getLocalPort(),
+              "--bind",
+              "tcp://127.0.0.1:*");
       assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
       assertThat(p.exitValue()).isEqualTo(1);
       assertThat(Files.readAllLines(log))
@@ -77,8 +97,11 @@ class RouterMainTest {
   void sigterm_drainsAndExits0() throws Exception {
     try (JavaProcesses processes = new JavaProcesses()) {
       Path log = dir.resolve("out.log");
-      Process p = processes.start(log, MAIN, "--listen", "127.0.0.1:0", "--bind", "tcp://127.0.0.1:*");
-      Pattern ready = Pattern.compile("zrouter ready: http = 127\\.0\\.0\\.1:(\\d+), workers = tcp://127\\.0\\.0\\.1:(\\d+)");
+      Process p =
+          processes.start(log, MAIN, "--listen", "127.0.0.1:0", "--bind", "tcp://127.0.0.1:*");
+      Pattern ready =
+          Pattern.compile(
+              "zrouter ready: http = 127\\.0\\.0\\.1:(\\d+), workers = tcp://127\\.0\\.0\\.1:(\\d+)");
       org.awaitility.Awaitility.await()
           .atMost(java.time.Duration.ofSeconds(30))
           .until(() -> ready.matcher(Files.readString(log)).find());

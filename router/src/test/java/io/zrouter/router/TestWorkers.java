@@ -19,7 +19,12 @@ final class TestWorkers implements AutoCloseable {
 
   Worker add(String endpoint, String id) {
     Worker worker =
-        Worker.builder().connect(endpoint).id(id).concurrency(64).handler(new SampleHandler(id)).start();
+        Worker.builder()
+            .connect(endpoint)
+            .id(id)
+            .concurrency(64)
+            .handler(new SampleHandler(id))
+            .start();
     workers.add(worker);
     return worker;
   }

@@ -24,7 +24,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** A worker that fails after the response started: the client sees a reset, never a short success. */
+/**
+ * A worker that fails after the response started: the client sees a reset, never a short success.
+ */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class UpstreamFailureTest {
   private static final Duration TAKE = Duration.ofSeconds(5);
@@ -48,17 +50,29 @@ class UpstreamFailureTest {
     long id = request.streamId();
     worker.send(
         request,
-        Frame.newBuilder().setStreamId(id).setResponseHead(ResponseHead.newBuilder().setStatus(200)
-            .addHeaders(Header.newBuilder().setName("content-type").setValue("text/plain"))).build(),
-        Frame.newBuilder().setStreamId(id).setBody(Body.newBuilder().setData(ByteString.copyFromUtf8("partial "))).build(),
-        Frame.newBuilder().setStreamId(id).setReset(Reset.newBuilder().setReason(ResetReason.RESET_REASON_INTERNAL_ERROR)).build());
+        Frame.newBuilder()
+            .setStreamId(id)
+            .setResponseHead(
+                ResponseHead.newBuilder()
+                    .setStatus(200)
+                    .addHeaders(Header.newBuilder().setName("content-type").setValue("text/plain")))
+            .build(),
+        Frame.newBuilder()
+            .setStreamId(id)
+            .setBody(Body.newBuilder().setData(ByteString.copyFromUtf8("partial ")))
+            .build(),
+        Frame.newBuilder()
+            .setStreamId(id)
+            .setReset(Reset.newBuilder().setReason(ResetReason.RESET_REASON_INTERNAL_ERROR))
+            .build());
   }
 
   @Test
   void resetAfterHead_http1_clientSeesBrokenResponse() throws Exception {
     HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     CompletableFuture<HttpResponse<String>> response =
-        client.sendAsync(HttpRequest.newBuilder(TestRouters.uri(router, "/x")).build(), BodyHandlers.ofString());
+        client.sendAsync(
+            HttpRequest.newBuilder(TestRouters.uri(router, "/x")).build(), BodyHandlers.ofString());
     startThenReset(worker.takeRequest(TAKE));
 
     assertThatThrownBy(() -> response.get(10, TimeUnit.SECONDS))
@@ -82,8 +96,12 @@ class UpstreamFailureTest {
     try (PriorKnowledgeClient client = new PriorKnowledgeClient(router.httpAddress().getPort())) {
       CompletableFuture<PriorKnowledgeClient.Result> result = client.get("/x");
       FakeWorker.ReceivedRequest request = worker.takeRequest(TAKE);
-      worker.send(request, Frame.newBuilder().setStreamId(request.streamId())
-          .setReset(Reset.newBuilder().setReason(ResetReason.RESET_REASON_INTERNAL_ERROR)).build());
+      worker.send(
+          request,
+          Frame.newBuilder()
+              .setStreamId(request.streamId())
+              .setReset(Reset.newBuilder().setReason(ResetReason.RESET_REASON_INTERNAL_ERROR))
+              .build());
 
       assertThat(result.get(10, TimeUnit.SECONDS).status()).isEqualTo(502);
     }
@@ -93,16 +111,27 @@ class UpstreamFailureTest {
   void bodyLongerThanContentLength_isAReset_notACorruptConnection() throws Exception {
     HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     CompletableFuture<HttpResponse<String>> response =
-        client.sendAsync(HttpRequest.newBuilder(TestRouters.uri(router, "/x")).build(), BodyHandlers.ofString());
+        client.sendAsync(
+            HttpRequest.newBuilder(TestRouters.uri(router, "/x")).build(), BodyHandlers.ofString());
     FakeWorker.ReceivedRequest request = worker.takeRequest(TAKE);
     long id = request.streamId();
     worker.send(
         request,
-        Frame.newBuilder().setStreamId(id).setResponseHead(ResponseHead.newBuilder().setStatus(200)
-            .addHeaders(Header.newBuilder().setName("content-length").setValue("3"))).build(),
-        Frame.newBuilder().setStreamId(id).setBody(Body.newBuilder().setData(ByteString.copyFromUtf8("too long")).setEndStream(true)).build());
+        Frame.newBuilder()
+            .setStreamId(id)
+            .setResponseHead(
+                ResponseHead.newBuilder()
+                    .setStatus(200)
+                    .addHeaders(Header.newBuilder().setName("content-length").setValue("3")))
+            .build(),
+        Frame.newBuilder()
+            .setStreamId(id)
+            .setBody(
+                Body.newBuilder().setData(ByteString.copyFromUtf8("too long")).setEndStream(true))
+            .build());
 
-    assertThatThrownBy(() -> response.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(IOException.class);
+    assertThatThrownBy(() -> response.get(10, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(IOException.class);
   }
 
   @Test
@@ -111,10 +140,17 @@ class UpstreamFailureTest {
       CompletableFuture<PriorKnowledgeClient.Result> result = client.get("/pk");
       FakeWorker.ReceivedRequest request = worker.takeRequest(TAKE);
       assertThat(request.frames().get(0).getRequestHead().getHttpVersion()).isEqualTo("HTTP/2");
-      worker.send(request, Frame.newBuilder().setStreamId(request.streamId())
-          .setResponseHead(ResponseHead.newBuilder().setStatus(200)).build(),
-          Frame.newBuilder().setStreamId(request.streamId())
-          .setBody(Body.newBuilder().setData(ByteString.copyFromUtf8("over h2")).setEndStream(true)).build());
+      worker.send(
+          request,
+          Frame.newBuilder()
+              .setStreamId(request.streamId())
+              .setResponseHead(ResponseHead.newBuilder().setStatus(200))
+              .build(),
+          Frame.newBuilder()
+              .setStreamId(request.streamId())
+              .setBody(
+                  Body.newBuilder().setData(ByteString.copyFromUtf8("over h2")).setEndStream(true))
+              .build());
 
       PriorKnowledgeClient.Result r = result.get(10, TimeUnit.SECONDS);
       assertThat(r.status()).isEqualTo(200);

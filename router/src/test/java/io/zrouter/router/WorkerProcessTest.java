@@ -26,49 +26,80 @@ class WorkerProcessTest {
   @Test
   void workerKilledUnderLoad_newRequestsSucceedOnTheOthers() throws Exception {
     try (JavaProcesses processes = new JavaProcesses();
-        Router router = TestRouters.start(TestRouters.config().withRequestTimeout(Duration.ofSeconds(3)))) {
+        Router router =
+            TestRouters.start(TestRouters.config().withRequestTimeout(Duration.ofSeconds(3)))) {
       String endpoint = router.workerEndpoint();
       Process victim =
-          processes.start(logs.resolve("k1.log"), "io.zrouter.sample.SampleWorker", "--connect", endpoint, "--id", "k1");
-      processes.start(logs.resolve("k2.log"), "io.zrouter.sample.SampleWorker", "--connect", endpoint, "--id", "k2");
-      processes.start(logs.resolve("k3.log"), "io.zrouter.sample.SampleWorker", "--connect", endpoint, "--id", "k3");
+          processes.start(
+              logs.resolve("k1.log"),
+              "io.zrouter.sample.SampleWorker",
+              "--connect",
+              endpoint,
+              "--id",
+              "k1");
+      processes.start(
+          logs.resolve("k2.log"),
+          "io.zrouter.sample.SampleWorker",
+          "--connect",
+          endpoint,
+          "--id",
+          "k2");
+      processes.start(
+          logs.resolve("k3.log"),
+          "io.zrouter.sample.SampleWorker",
+          "--connect",
+          endpoint,
+          "--id",
+          "k3");
       HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
       HttpRequest hello =
-          HttpRequest.newBuilder(TestRouters.uri(router, "/hello")).timeout(Duration.ofSeconds(10)).build();
+          HttpRequest.newBuilder(TestRouters.uri(router, "/hello"))
+              .timeout(Duration.ofSeconds(10))
+              .build();
       Set<String> seen = new HashSet<>();
-      await().atMost(Duration.ofSeconds(30)).until(() -> {
-        HttpResponse<String> r = client.send(hello, BodyHandlers.ofString());
-        r.headers().firstValue("x-worker-id").ifPresent(seen::add);
-        return seen.size() == 3;
-      });
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () -> {
+                HttpResponse<String> r = client.send(hello, BodyHandlers.ofString());
+                r.headers().firstValue("x-worker-id").ifPresent(seen::add);
+                return seen.size() == 3;
+              });
 
       // Load from four clients while k1 dies; count what each request got back.
       Map<String, Integer> afterKill = new ConcurrentHashMap<>();
       Thread[] load = new Thread[4];
-      java.util.concurrent.atomic.AtomicBoolean killed = new java.util.concurrent.atomic.AtomicBoolean();
+      java.util.concurrent.atomic.AtomicBoolean killed =
+          new java.util.concurrent.atomic.AtomicBoolean();
       java.util.concurrent.CountDownLatch warmedUp = new java.util.concurrent.CountDownLatch(40);
-      java.util.concurrent.CountDownLatch afterKillDone = new java.util.concurrent.CountDownLatch(4);
+      java.util.concurrent.CountDownLatch afterKillDone =
+          new java.util.concurrent.CountDownLatch(4);
       for (int t = 0; t < load.length; t++) {
-        load[t] = new Thread(() -> {
-          try {
-            for (int i = 0; i < 500; i++) {
-              boolean sentAfterKill = killed.get();
-              HttpResponse<String> r = client.send(hello, BodyHandlers.ofString());
-              warmedUp.countDown();
-              if (sentAfterKill) {
-                String key = r.statusCode() + " " + r.headers().firstValue("x-worker-id").orElse("-");
-                afterKill.merge(key, 1, Integer::sum);
-                if (afterKill.values().stream().mapToInt(Integer::intValue).sum() >= 200) {
-                  break;
-                }
-              }
-            }
-          } catch (Exception e) {
-            afterKill.merge("exception " + e.getClass().getSimpleName(), 1, Integer::sum);
-          } finally {
-            afterKillDone.countDown();
-          }
-        });
+        load[t] =
+            new Thread(
+                () -> {
+                  try {
+                    for (int i = 0; i < 500; i++) {
+                      boolean sentAfterKill = killed.get();
+                      HttpResponse<String> r = client.send(hello, BodyHandlers.ofString());
+                      warmedUp.countDown();
+                      if (sentAfterKill) {
+                        String key =
+                            r.statusCode()
+                                + " "
+                                + r.headers().firstValue("x-worker-id").orElse("-");
+                        afterKill.merge(key, 1, Integer::sum);
+                        if (afterKill.values().stream().mapToInt(Integer::intValue).sum() >= 200) {
+                          break;
+                        }
+                      }
+                    }
+                  } catch (Exception e) {
+                    afterKill.merge("exception " + e.getClass().getSimpleName(), 1, Integer::sum);
+                  } finally {
+                    afterKillDone.countDown();
+                  }
+                });
         load[t].start();
       }
       assertThat(warmedUp.await(30, TimeUnit.SECONDS)).isTrue();
@@ -77,7 +108,8 @@ class WorkerProcessTest {
       assertThat(afterKillDone.await(60, TimeUnit.SECONDS)).isTrue();
 
       assertThat(afterKill.keySet()).containsOnly("200 k2", "200 k3");
-      assertThat(afterKill.values().stream().mapToInt(Integer::intValue).sum()).isGreaterThanOrEqualTo(200);
+      assertThat(afterKill.values().stream().mapToInt(Integer::intValue).sum())
+          .isGreaterThanOrEqualTo(200);
     }
   }
 }

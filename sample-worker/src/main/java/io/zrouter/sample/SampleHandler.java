@@ -11,8 +11,8 @@ import java.util.HexFormat;
 import java.util.Map;
 
 /**
- * The sample worker's endpoints: plain, echo, upload digest, streaming, bulk, slow, any status
- * and failure. Every response carries {@code x-worker-id}.
+ * The sample worker's endpoints: plain, echo, upload digest, streaming, bulk, slow, any status and
+ * failure. Every response carries {@code x-worker-id}.
  *
  * <table>
  *   <caption>Endpoints</caption>

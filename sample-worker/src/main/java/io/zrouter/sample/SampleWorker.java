@@ -10,8 +10,8 @@ import java.util.UUID;
  * java -jar sample-worker/target/zrouter-sample-worker.jar --connect tcp://127.0.0.1:5555 --id w1
  * </pre>
  *
- * <p>Stops gracefully on SIGTERM / Ctrl-C: a shutdown hook closes the worker, which lets
- * in-flight requests finish.
+ * <p>Stops gracefully on SIGTERM / Ctrl-C: a shutdown hook closes the worker, which lets in-flight
+ * requests finish.
  */
 public final class SampleWorker {
   private SampleWorker() {}

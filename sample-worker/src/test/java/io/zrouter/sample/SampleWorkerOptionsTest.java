@@ -21,7 +21,11 @@ class SampleWorkerOptionsTest {
   void flags_areParsedInBothForms() throws Exception {
     SampleWorkerOptions options =
         SampleWorkerOptions.parse(
-            "--connect", "tcp://10.0.0.1:5555", "--connect=tcp://10.0.0.2:5555", "--id", "w1",
+            "--connect",
+            "tcp://10.0.0.1:5555",
+            "--connect=tcp://10.0.0.2:5555",
+            "--id",
+            "w1",
             "--concurrency=8");
 
     assertThat(options.endpoints()).containsExactly("tcp://10.0.0.1:5555", "tcp://10.0.0.2:5555");
@@ -40,8 +44,7 @@ class SampleWorkerOptionsTest {
     assertThatThrownBy(() -> SampleWorkerOptions.parse("--bogus"))
         .isInstanceOf(SampleWorkerOptions.UsageException.class)
         .hasMessage("unknown flag: --bogus");
-    assertThatThrownBy(() -> SampleWorkerOptions.parse("--id"))
-        .hasMessage("--id needs a value");
+    assertThatThrownBy(() -> SampleWorkerOptions.parse("--id")).hasMessage("--id needs a value");
     assertThatThrownBy(() -> SampleWorkerOptions.parse("--concurrency", "0"))
         .hasMessageContaining("positive integer");
   }

@@ -3,11 +3,11 @@ package io.zrouter.worker;
 /**
  * The application code a worker runs for each request.
  *
- * <p>A handler runs on one of the worker's handler threads and may block (read the request
- * body, sleep, call a database). It answers through {@link Response}; a handler that returns
- * without ending its response gets it ended for it. An exception thrown before the response
- * head was sent becomes a {@code 500}; one thrown after resets the stream, so the client never
- * sees a silently truncated success.
+ * <p>A handler runs on one of the worker's handler threads and may block (read the request body,
+ * sleep, call a database). It answers through {@link Response}; a handler that returns without
+ * ending its response gets it ended for it. An exception thrown before the response head was sent
+ * becomes a {@code 500}; one thrown after resets the stream, so the client never sees a silently
+ * truncated success.
  */
 @FunctionalInterface
 public interface Handler {

@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One HTTP request as the router forwarded it: the head, available at once, and a body that
- * streams in.
+ * One HTTP request as the router forwarded it: the head, available at once, and a body that streams
+ * in.
  *
  * <p>Header names are lower-case; lookups by name ignore case. Header values are the header's
  * octets as ISO-8859-1 characters.
@@ -29,8 +29,7 @@ public interface Request {
   /**
    * The first value of a query parameter, URL-decoded (UTF-8, {@code '+'} is a space).
    *
-   * @return the value, {@code ""} for a parameter without {@code '='}, or {@code null} when
-   *     absent
+   * @return the value, {@code ""} for a parameter without {@code '='}, or {@code null} when absent
    */
   String queryParam(String name);
 
@@ -62,9 +61,9 @@ public interface Request {
   long contentLength();
 
   /**
-   * The request body as a stream. Reads block until data arrives, the body ends ({@code -1}),
-   * or the stream is reset by the router or the worker closes (an {@link IOException}). Always
-   * returns the same stream.
+   * The request body as a stream. Reads block until data arrives, the body ends ({@code -1}), or
+   * the stream is reset by the router or the worker closes (an {@link IOException}). Always returns
+   * the same stream.
    */
   InputStream body();
 

@@ -5,9 +5,9 @@ import java.io.OutputStream;
 /**
  * The answer to one request, sent to the router as it is produced.
  *
- * <p>The <em>head</em> (status and headers) is sent with the first body bytes, by {@link
- * #send}, or by {@link #end}; after that the response is <em>committed</em> and status and
- * headers can no longer change. Methods are safe to call from any thread, one at a time.
+ * <p>The <em>head</em> (status and headers) is sent with the first body bytes, by {@link #send}, or
+ * by {@link #end}; after that the response is <em>committed</em> and status and headers can no
+ * longer change. Methods are safe to call from any thread, one at a time.
  */
 public interface Response {
 
@@ -22,33 +22,33 @@ public interface Response {
   /**
    * Adds a header (the name is lower-cased; earlier values of the same name are kept).
    *
-   * @throws IllegalArgumentException when the name is not an HTTP token or the value contains
-   *     CR, LF, NUL or characters above {@code U+00FF}
+   * @throws IllegalArgumentException when the name is not an HTTP token or the value contains CR,
+   *     LF, NUL or characters above {@code U+00FF}
    * @throws IllegalStateException when the head was already sent
    */
   Response header(String name, String value);
 
   /**
    * The streaming response body. Writes are buffered up to 64 KiB; a full buffer or {@link
-   * OutputStream#flush()} sends a body frame at once (the first one also sends the head).
-   * {@link OutputStream#close()} ends the response. When the whole body fits in the buffer and
-   * was never flushed, close() sends it with a {@code content-length} header. Writes throw an
-   * {@link java.io.IOException} once the router has reset the stream or the worker closed.
-   * Always returns the same stream.
+   * OutputStream#flush()} sends a body frame at once (the first one also sends the head). {@link
+   * OutputStream#close()} ends the response. When the whole body fits in the buffer and was never
+   * flushed, close() sends it with a {@code content-length} header. Writes throw an {@link
+   * java.io.IOException} once the router has reset the stream or the worker closed. Always returns
+   * the same stream.
    */
   OutputStream body();
 
   /**
-   * Sends the whole response: sets {@code content-length}, then sends the head, the body and
-   * the end of the stream together.
+   * Sends the whole response: sets {@code content-length}, then sends the head, the body and the
+   * end of the stream together.
    *
    * @throws IllegalStateException when the head was already sent or body bytes were written
    */
   void send(byte[] body);
 
   /**
-   * Sends a text response, UTF-8 encoded, adding {@code content-type: text/plain;
-   * charset=utf-8} unless a content type is set.
+   * Sends a text response, UTF-8 encoded, adding {@code content-type: text/plain; charset=utf-8}
+   * unless a content type is set.
    *
    * @see #send(byte[])
    */

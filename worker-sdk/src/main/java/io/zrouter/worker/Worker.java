@@ -22,8 +22,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A zrouter worker: connects to one or more routers and serves the requests they dispatch with
- * a {@link Handler}.
+ * A zrouter worker: connects to one or more routers and serves the requests they dispatch with a
+ * {@link Handler}.
  *
  * <pre>{@code
  * try (Worker worker = Worker.builder()
@@ -44,10 +44,13 @@ public final class Worker implements AutoCloseable {
 
   /** How long {@link #close()} lets in-flight handlers finish before interrupting them. */
   private static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(5);
+
   /** How long interrupted handlers get to stop. */
   private static final Duration INTERRUPT_TIMEOUT = Duration.ofSeconds(1);
+
   /** How long the IO thread gets to send the last frames and close the socket. */
   private static final Duration IO_STOP_TIMEOUT = Duration.ofSeconds(5);
+
   /** Response bytes that may wait for the IO thread before handlers block. */
   private static final long OUTBOUND_BYTE_LIMIT = 8L << 20;
 
@@ -90,9 +93,9 @@ public final class Worker implements AutoCloseable {
   /**
    * Stops the worker gracefully: new requests are refused (a {@code reset} with reason {@code
    * REFUSED}, so a router may send them elsewhere), in-flight handlers get up to 5 seconds to
-   * finish (then they are interrupted), their last frames are sent, and the socket and every
-   * thread are closed. Idempotent; a second caller waits for the first to finish. Called from a
-   * handler, it returns at once and the worker closes in the background.
+   * finish (then they are interrupted), their last frames are sent, and the socket and every thread
+   * are closed. Idempotent; a second caller waits for the first to finish. Called from a handler,
+   * it returns at once and the worker closes in the background.
    */
   @Override
   public void close() {
@@ -172,8 +175,8 @@ public final class Worker implements AutoCloseable {
     private Builder() {}
 
     /**
-     * Adds a router endpoint to connect to, e.g. {@code tcp://127.0.0.1:5555}. Repeatable; at
-     * least one is required.
+     * Adds a router endpoint to connect to, e.g. {@code tcp://127.0.0.1:5555}. Repeatable; at least
+     * one is required.
      */
     public Builder connect(String endpoint) {
       Objects.requireNonNull(endpoint, "endpoint");
@@ -185,8 +188,8 @@ public final class Worker implements AutoCloseable {
     }
 
     /**
-     * Sets the worker id (its ZeroMQ identity): 1 to 255 bytes of UTF-8. Default: {@code
-     * "worker-"} plus a short random suffix.
+     * Sets the worker id (its ZeroMQ identity): 1 to 255 bytes of UTF-8. Default: {@code "worker-"}
+     * plus a short random suffix.
      */
     public Builder id(String id) {
       Objects.requireNonNull(id, "id");

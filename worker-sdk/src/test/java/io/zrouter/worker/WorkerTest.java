@@ -368,15 +368,15 @@ class WorkerTest {
             .concurrency(1)
             .drainTimeout(java.time.Duration.ofMillis(200))
             .handler(
-        (req, res) -> {
-          started.countDown();
-          try {
-            new CountDownLatch(1).await();
-          } catch (InterruptedException e) {
-            interrupted.set(e);
-            throw e;
-          }
-        })
+                (req, res) -> {
+                  started.countDown();
+                  try {
+                    new CountDownLatch(1).await();
+                  } catch (InterruptedException e) {
+                    interrupted.set(e);
+                    throw e;
+                  }
+                })
             .start();
     router.send(Requests.get(1, "/stuck"));
     await().atMost(DEFAULT_WAIT).until(() -> started.getCount() == 0);

@@ -18,18 +18,25 @@ public final class RouterCommandLine {
         "workers connect their ZeroMQ ROUTER socket to --bind.",
         "",
         "  --listen HOST:PORT        HTTP listen address (default "
-            + d.listen().getHostString() + ":" + d.listen().getPort() + ")",
+            + d.listen().getHostString()
+            + ":"
+            + d.listen().getPort()
+            + ")",
         "  --bind ENDPOINT           ZeroMQ endpoint workers connect to (default " + d.bind() + ")",
         "  --max-body SIZE           largest request body; larger gets 413 (default 16m)",
         "  --max-header-size SIZE    largest request header block; larger gets 431 (default 16k)",
         "  --worker-wait DURATION    how long a request waits for a worker before 503 (default "
-            + Units.formatDuration(d.workerWait()) + ")",
+            + Units.formatDuration(d.workerWait())
+            + ")",
         "  --request-timeout DURATION  how long to wait for response headers before 504 (default "
-            + Units.formatDuration(d.requestTimeout()) + ")",
+            + Units.formatDuration(d.requestTimeout())
+            + ")",
         "  --accept-timeout DURATION  resend a request no worker acknowledged within this (default "
-            + Units.formatDuration(d.acceptTimeout()) + ")",
+            + Units.formatDuration(d.acceptTimeout())
+            + ")",
         "  --shutdown-grace DURATION how long in-flight responses may run after SIGTERM (default "
-            + Units.formatDuration(d.shutdownGrace()) + ")",
+            + Units.formatDuration(d.shutdownGrace())
+            + ")",
         "  --io-threads N            HTTP event loop threads (default 2 x cores)",
         "  --help                    show this help",
         "",
@@ -64,11 +71,13 @@ public final class RouterCommandLine {
               case "--listen" -> config.withListen(parseHostPort(value));
               case "--bind" -> config.withBind(parseEndpoint(value));
               case "--max-body" -> config.withMaxBody(Units.parseSize(value));
-              case "--max-header-size" -> config.withMaxHeaderSize(
-                  Math.toIntExact(Units.parseSize(value)));
+              case "--max-header-size" ->
+                  config.withMaxHeaderSize(Math.toIntExact(Units.parseSize(value)));
               case "--worker-wait" -> config.withWorkerWait(Units.parseDuration(value));
-              case "--request-timeout" -> config.withRequestTimeout(positive(Units.parseDuration(value), flag));
-              case "--accept-timeout" -> config.withAcceptTimeout(positive(Units.parseDuration(value), flag));
+              case "--request-timeout" ->
+                  config.withRequestTimeout(positive(Units.parseDuration(value), flag));
+              case "--accept-timeout" ->
+                  config.withAcceptTimeout(positive(Units.parseDuration(value), flag));
               case "--shutdown-grace" -> config.withShutdownGrace(Units.parseDuration(value));
               case "--io-threads" -> config.withIoThreads(Integer.parseInt(value));
               default -> throw new UsageException("unknown flag: " + flag + " (see --help)");
@@ -110,7 +119,8 @@ public final class RouterCommandLine {
 
   static String parseEndpoint(String value) {
     if (!value.matches("(tcp|ipc|inproc)://.+")) {
-      throw new IllegalArgumentException("expected a ZeroMQ endpoint like tcp://127.0.0.1:5555, got '" + value + "'");
+      throw new IllegalArgumentException(
+          "expected a ZeroMQ endpoint like tcp://127.0.0.1:5555, got '" + value + "'");
     }
     return value;
   }

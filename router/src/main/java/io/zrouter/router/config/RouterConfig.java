@@ -5,8 +5,8 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * Everything a router needs to start. Immutable; build one with {@link #defaults()} and the
- * {@code with*} methods, or from the command line with {@link RouterCommandLine}.
+ * Everything a router needs to start. Immutable; build one with {@link #defaults()} and the {@code
+ * with*} methods, or from the command line with {@link RouterCommandLine}.
  *
  * @param listen HTTP listen address (port 0: let the OS pick; read it back from the router)
  * @param bind ZeroMQ endpoint the dispatch socket binds, e.g. {@code tcp://127.0.0.1:5555}
@@ -16,7 +16,8 @@ import java.util.Objects;
  * @param acceptTimeout how long a sent request may go unacknowledged before it is sent again
  * @param shutdownGrace how long in-flight responses may take to finish on shutdown
  * @param ioThreads Netty event loop threads; 0 means Netty's default (2 x cores)
- * @param maxHeaderSize largest HTTP/1.1 header block or HTTP/2 header list, in bytes; larger gets 431
+ * @param maxHeaderSize largest HTTP/1.1 header block or HTTP/2 header list, in bytes; larger gets
+ *     431
  */
 public record RouterConfig(
     InetSocketAddress listen,
@@ -64,38 +65,119 @@ public record RouterConfig(
   }
 
   public RouterConfig withListen(InetSocketAddress value) {
-    return new RouterConfig(value, bind, maxBody, workerWait, requestTimeout, acceptTimeout, shutdownGrace, ioThreads, maxHeaderSize);
+    return new RouterConfig(
+        value,
+        bind,
+        maxBody,
+        workerWait,
+        requestTimeout,
+        acceptTimeout,
+        shutdownGrace,
+        ioThreads,
+        maxHeaderSize);
   }
 
   public RouterConfig withBind(String value) {
-    return new RouterConfig(listen, value, maxBody, workerWait, requestTimeout, acceptTimeout, shutdownGrace, ioThreads, maxHeaderSize);
+    return new RouterConfig(
+        listen,
+        value,
+        maxBody,
+        workerWait,
+        requestTimeout,
+        acceptTimeout,
+        shutdownGrace,
+        ioThreads,
+        maxHeaderSize);
   }
 
   public RouterConfig withMaxBody(long value) {
-    return new RouterConfig(listen, bind, value, workerWait, requestTimeout, acceptTimeout, shutdownGrace, ioThreads, maxHeaderSize);
+    return new RouterConfig(
+        listen,
+        bind,
+        value,
+        workerWait,
+        requestTimeout,
+        acceptTimeout,
+        shutdownGrace,
+        ioThreads,
+        maxHeaderSize);
   }
 
   public RouterConfig withWorkerWait(Duration value) {
-    return new RouterConfig(listen, bind, maxBody, value, requestTimeout, acceptTimeout, shutdownGrace, ioThreads, maxHeaderSize);
+    return new RouterConfig(
+        listen,
+        bind,
+        maxBody,
+        value,
+        requestTimeout,
+        acceptTimeout,
+        shutdownGrace,
+        ioThreads,
+        maxHeaderSize);
   }
 
   public RouterConfig withRequestTimeout(Duration value) {
-    return new RouterConfig(listen, bind, maxBody, workerWait, value, acceptTimeout, shutdownGrace, ioThreads, maxHeaderSize);
+    return new RouterConfig(
+        listen,
+        bind,
+        maxBody,
+        workerWait,
+        value,
+        acceptTimeout,
+        shutdownGrace,
+        ioThreads,
+        maxHeaderSize);
   }
 
   public RouterConfig withAcceptTimeout(Duration value) {
-    return new RouterConfig(listen, bind, maxBody, workerWait, requestTimeout, value, shutdownGrace, ioThreads, maxHeaderSize);
+    return new RouterConfig(
+        listen,
+        bind,
+        maxBody,
+        workerWait,
+        requestTimeout,
+        value,
+        shutdownGrace,
+        ioThreads,
+        maxHeaderSize);
   }
 
   public RouterConfig withShutdownGrace(Duration value) {
-    return new RouterConfig(listen, bind, maxBody, workerWait, requestTimeout, acceptTimeout, value, ioThreads, maxHeaderSize);
+    return new RouterConfig(
+        listen,
+        bind,
+        maxBody,
+        workerWait,
+        requestTimeout,
+        acceptTimeout,
+        value,
+        ioThreads,
+        maxHeaderSize);
   }
 
   public RouterConfig withIoThreads(int value) {
-    return new RouterConfig(listen, bind, maxBody, workerWait, requestTimeout, acceptTimeout, shutdownGrace, value, maxHeaderSize);
+    return new RouterConfig(
+        listen,
+        bind,
+        maxBody,
+        workerWait,
+        requestTimeout,
+        acceptTimeout,
+        shutdownGrace,
+        value,
+        maxHeaderSize);
   }
 
   public RouterConfig withMaxHeaderSize(int value) {
-    return new RouterConfig(listen, bind, maxBody, workerWait, requestTimeout, acceptTimeout, shutdownGrace, ioThreads, value);
+    return new RouterConfig(
+        listen,
+        bind,
+        maxBody,
+        workerWait,
+        requestTimeout,
+        acceptTimeout,
+        shutdownGrace,
+        ioThreads,
+        value);
   }
 }

@@ -20,14 +20,15 @@ final class ForwardedHeaders {
   private ForwardedHeaders() {}
 
   /**
-   * Sets the forwarding headers and returns the request id: the client's {@code X-Request-Id}
-   * when it sent a sane one, else a fresh random one.
+   * Sets the forwarding headers and returns the request id: the client's {@code X-Request-Id} when
+   * it sent a sane one, else a fresh random one.
    */
   static String apply(HttpHeaders headers, SocketAddress client, String scheme) {
     String clientIp =
         client instanceof InetSocketAddress inet ? inet.getAddress().getHostAddress() : "unknown";
     String prior = headers.get(X_FORWARDED_FOR);
-    headers.set(X_FORWARDED_FOR, prior == null || prior.isBlank() ? clientIp : prior + ", " + clientIp);
+    headers.set(
+        X_FORWARDED_FOR, prior == null || prior.isBlank() ? clientIp : prior + ", " + clientIp);
     headers.set(X_FORWARDED_PROTO, scheme);
     String host = headers.get(HttpHeaderNames.HOST);
     if (host != null) {

@@ -26,12 +26,13 @@ import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 
 /**
- * Builds the pipeline of each accepted connection. One port speaks HTTP/1.1 and cleartext
- * HTTP/2, reached by prior knowledge or by {@code Upgrade: h2c}. Both end in the same
- * {@link ProxyHandler}: HTTP/2 streams are turned into HTTP/1-style objects per stream.
+ * Builds the pipeline of each accepted connection. One port speaks HTTP/1.1 and cleartext HTTP/2,
+ * reached by prior knowledge or by {@code Upgrade: h2c}. Both end in the same {@link ProxyHandler}:
+ * HTTP/2 streams are turned into HTTP/1-style objects per stream.
  */
 final class FrontendInitializer extends ChannelInitializer<Channel> {
   private static final int MAX_INITIAL_LINE = 8 * 1024;
+
   /** Streams one HTTP/2 connection may have open at once. */
   private static final int MAX_CONCURRENT_STREAMS = 1000;
 
@@ -104,8 +105,8 @@ final class FrontendInitializer extends ChannelInitializer<Channel> {
   }
 
   /**
-   * Installs the HTTP/1.1 handlers when the first plain HTTP/1 request arrives. A connection
-   * that switches to HTTP/2 never gets them; its requests live on stream channels.
+   * Installs the HTTP/1.1 handlers when the first plain HTTP/1 request arrives. A connection that
+   * switches to HTTP/2 never gets them; its requests live on stream channels.
    */
   private final class Http1ChainInstaller extends SimpleChannelInboundHandler<HttpMessage> {
     Http1ChainInstaller() {
@@ -130,7 +131,8 @@ final class FrontendInitializer extends ChannelInitializer<Channel> {
       if (msg instanceof HttpMessage) {
         super.channelRead(ctx, msg);
       } else {
-        // Connection-level HTTP/2 frames (SETTINGS, PING) after a switch to HTTP/2: handled already.
+        // Connection-level HTTP/2 frames (SETTINGS, PING) after a switch to HTTP/2: handled
+        // already.
         ReferenceCountUtil.release(msg);
       }
     }

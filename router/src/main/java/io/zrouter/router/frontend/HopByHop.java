@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Hop-by-hop headers (RFC 9110 section 7.6.1): they describe one connection, so a proxy
- * removes them in both directions, together with every header the Connection header names.
+ * Hop-by-hop headers (RFC 9110 section 7.6.1): they describe one connection, so a proxy removes
+ * them in both directions, together with every header the Connection header names.
  */
 final class HopByHop {
   private static final Set<AsciiString> ALWAYS =

@@ -8,9 +8,9 @@ import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
 
 /**
- * Keeps pipelined HTTP/1.1 requests in order: only one request per connection is in flight
- * at a time; later ones wait here (with reading paused, so they cannot pile up) until the
- * previous response has been fully written.
+ * Keeps pipelined HTTP/1.1 requests in order: only one request per connection is in flight at a
+ * time; later ones wait here (with reading paused, so they cannot pile up) until the previous
+ * response has been fully written.
  */
 final class Http1PipeliningHandler extends ChannelDuplexHandler {
   private final ArrayDeque<Object> waiting = new ArrayDeque<>();

@@ -18,9 +18,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Answers HTTP/1.x input Netty's decoder could not parse, or that breaks a MUST of RFC 9112
- * (an HTTP/1.1 request without Host), with 400, 414 or 431, then closes the connection:
- * after malformed input nothing more on it can be trusted.
+ * Answers HTTP/1.x input Netty's decoder could not parse, or that breaks a MUST of RFC 9112 (an
+ * HTTP/1.1 request without Host), with 400, 414 or 431, then closes the connection: after malformed
+ * input nothing more on it can be trusted.
  */
 final class Http1RequestValidator extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(Http1RequestValidator.class);
@@ -40,7 +40,10 @@ final class Http1RequestValidator extends ChannelInboundHandlerAdapter {
     ReferenceCountUtil.release(msg);
     rejected = true;
     ctx.channel().config().setAutoRead(false);
-    log.warn("rejecting request: client = {}, status = {}", ctx.channel().remoteAddress(), reason.status.code());
+    log.warn(
+        "rejecting request: client = {}, status = {}",
+        ctx.channel().remoteAddress(),
+        reason.status.code());
     FullHttpResponse reply = LocalReply.of(reason, null, ctx.alloc());
     reply.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     ctx.writeAndFlush(reply).addListener(ChannelFutureListener.CLOSE);

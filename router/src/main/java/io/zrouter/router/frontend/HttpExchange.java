@@ -33,14 +33,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The downstream half of one proxied request: turns the worker's response frames into HTTP
- * response objects written to the client as they arrive, and answers on its own (503, 504,
- * 502) when the worker does not. Lives on its channel's event loop.
+ * The downstream half of one proxied request: turns the worker's response frames into HTTP response
+ * objects written to the client as they arrive, and answers on its own (503, 504, 502) when the
+ * worker does not. Lives on its channel's event loop.
  */
 final class HttpExchange implements ProxyStream {
   private static final Logger log = LoggerFactory.getLogger(HttpExchange.class);
 
-  private enum State { AWAITING_HEAD, STREAMING, DONE }
+  private enum State {
+    AWAITING_HEAD,
+    STREAMING,
+    DONE
+  }
 
   private final long id;
   private final ChannelHandlerContext ctx;
@@ -52,10 +56,13 @@ final class HttpExchange implements ProxyStream {
   private State state = State.AWAITING_HEAD;
   private volatile boolean done;
   private boolean wrote;
+
   /** No body may reach the client: HEAD, 204, 304. */
   private boolean bodyless;
+
   /** Content-length the worker declared, or -1; more or fewer bytes than this is an error. */
   private long declaredLength = -1;
+
   private long bodyBytes;
   private ScheduledFuture<?> timeout;
 
@@ -79,7 +86,8 @@ final class HttpExchange implements ProxyStream {
   /** Registers the exchange and starts its response deadline. */
   void start(Duration requestTimeout) {
     registry.register(this);
-    timeout = ctx.executor().schedule(this::onTimeout, requestTimeout.toNanos(), TimeUnit.NANOSECONDS);
+    timeout =
+        ctx.executor().schedule(this::onTimeout, requestTimeout.toNanos(), TimeUnit.NANOSECONDS);
   }
 
   @Override
@@ -103,9 +111,11 @@ final class HttpExchange implements ProxyStream {
       case RESPONSE_HEAD -> onResponseHead(frame.getResponseHead());
       case BODY -> onBody(frame.getBody());
       case TRAILERS -> onTrailers(frame.getTrailers().getHeadersList());
-      case RESET -> onUpstreamReset(frame.getReset().getReason() + " " + frame.getReset().getMessage());
+      case RESET ->
+          onUpstreamReset(frame.getReset().getReason() + " " + frame.getReset().getMessage());
       case ACCEPT, WINDOW_UPDATE -> log.debug("ignoring {} on stream {}", frame.getKindCase(), id);
-      default -> onUpstreamProtocolError("unexpected " + frame.getKindCase() + " frame from worker");
+      default ->
+          onUpstreamProtocolError("unexpected " + frame.getKindCase() + " frame from worker");
     }
   }
 
@@ -134,7 +144,8 @@ final class HttpExchange implements ProxyStream {
       try {
         declaredLength = Long.parseLong(headers.get(HttpHeaderNames.CONTENT_LENGTH).trim());
       } catch (NumberFormatException e) {
-        onUpstreamProtocolError("bad content-length " + headers.get(HttpHeaderNames.CONTENT_LENGTH));
+        onUpstreamProtocolError(
+            "bad content-length " + headers.get(HttpHeaderNames.CONTENT_LENGTH));
         return;
       }
     }
@@ -158,13 +169,16 @@ final class HttpExchange implements ProxyStream {
     bodyBytes += hasData ? body.getData().size() : 0;
     if (declaredLength >= 0
         && (bodyBytes > declaredLength || (body.getEndStream() && bodyBytes < declaredLength))) {
-      onUpstreamProtocolError("body length " + bodyBytes + " does not match content-length " + declaredLength);
+      onUpstreamProtocolError(
+          "body length " + bodyBytes + " does not match content-length " + declaredLength);
       return;
     }
     if (body.getEndStream()) {
-      write(hasData
-          ? new DefaultLastHttpContent(Unpooled.wrappedBuffer(body.getData().asReadOnlyByteBuffer()))
-          : LastHttpContent.EMPTY_LAST_CONTENT);
+      write(
+          hasData
+              ? new DefaultLastHttpContent(
+                  Unpooled.wrappedBuffer(body.getData().asReadOnlyByteBuffer()))
+              : LastHttpContent.EMPTY_LAST_CONTENT);
       finish();
     } else if (hasData) {
       write(new DefaultHttpContent(Unpooled.wrappedBuffer(body.getData().asReadOnlyByteBuffer())));
@@ -177,7 +191,8 @@ final class HttpExchange implements ProxyStream {
       return;
     }
     if (declaredLength >= 0 && bodyBytes != declaredLength) {
-      onUpstreamProtocolError("body length " + bodyBytes + " does not match content-length " + declaredLength);
+      onUpstreamProtocolError(
+          "body length " + bodyBytes + " does not match content-length " + declaredLength);
       return;
     }
     LastHttpContent last = new DefaultLastHttpContent();
@@ -193,7 +208,11 @@ final class HttpExchange implements ProxyStream {
 
   @Override
   public void onUpstreamProtocolError(String reason) {
-    log.warn("bad response from worker: stream = {}, request_id = {}, reason = {}", id, requestId, reason);
+    log.warn(
+        "bad response from worker: stream = {}, request_id = {}, reason = {}",
+        id,
+        requestId,
+        reason);
     fail(Reason.BAD_UPSTREAM_RESPONSE);
   }
 

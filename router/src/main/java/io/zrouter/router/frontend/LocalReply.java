@@ -21,7 +21,8 @@ final class LocalReply {
     SHUTTING_DOWN(HttpResponseStatus.SERVICE_UNAVAILABLE, "router is shutting down"),
     BAD_REQUEST(HttpResponseStatus.BAD_REQUEST, "malformed request"),
     URI_TOO_LONG(HttpResponseStatus.REQUEST_URI_TOO_LONG, "request line too long"),
-    HEADERS_TOO_LARGE(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "request headers too large");
+    HEADERS_TOO_LARGE(
+        HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "request headers too large");
 
     final HttpResponseStatus status;
     final String message;
@@ -40,7 +41,8 @@ final class LocalReply {
     FullHttpResponse response =
         new DefaultFullHttpResponse(
             HttpVersion.HTTP_1_1, reason.status, ByteBufUtil.writeUtf8(alloc, text));
-    response.headers()
+    response
+        .headers()
         .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN + "; charset=utf-8")
         .setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
     if (requestId != null) {

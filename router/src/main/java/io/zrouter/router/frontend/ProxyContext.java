@@ -5,8 +5,8 @@ import io.zrouter.router.stream.StreamRegistry;
 import io.zrouter.router.upstream.WorkerLink;
 
 /**
- * What every proxy handler of one router shares: its config, its live streams and the
- * link to its workers.
+ * What every proxy handler of one router shares: its config, its live streams and the link to its
+ * workers.
  */
 public final class ProxyContext {
   private final RouterConfig config;

@@ -19,10 +19,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The last handler of every request pipeline, HTTP/1.1 connection or HTTP/2 stream alike:
- * turns each complete request into a dispatched message and an {@link HttpExchange} that
- * writes the response back. On HTTP/1.1 requests arrive here one at a time (see
- * {@link Http1PipeliningHandler}); on HTTP/2 each stream has its own instance.
+ * The last handler of every request pipeline, HTTP/1.1 connection or HTTP/2 stream alike: turns
+ * each complete request into a dispatched message and an {@link HttpExchange} that writes the
+ * response back. On HTTP/1.1 requests arrive here one at a time (see {@link
+ * Http1PipeliningHandler}); on HTTP/2 each stream has its own instance.
  */
 final class ProxyHandler extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(ProxyHandler.class);
@@ -50,7 +50,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
   private void startExchange(ChannelHandlerContext ctx, FullHttpRequest request) {
     boolean http2 = ctx.channel() instanceof Http2StreamChannel;
-    SocketAddress client = http2 ? ctx.channel().parent().remoteAddress() : ctx.channel().remoteAddress();
+    SocketAddress client =
+        http2 ? ctx.channel().parent().remoteAddress() : ctx.channel().remoteAddress();
     HopByHop.strip(request.headers());
     String requestId = ForwardedHeaders.apply(request.headers(), client, scheme);
     if (proxy.isDraining()) {
@@ -63,7 +64,13 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     boolean http10 = !http2 && request.protocolVersion().equals(HttpVersion.HTTP_1_0);
     current =
         new HttpExchange(
-            id, ctx, proxy.registry(), requestId, http2, HttpMethod.HEAD.equals(request.method()), http10);
+            id,
+            ctx,
+            proxy.registry(),
+            requestId,
+            http2,
+            HttpMethod.HEAD.equals(request.method()),
+            http10);
     long deadline = System.currentTimeMillis() + proxy.config().requestTimeout().toMillis();
     RequestEncoder.Envelope envelope =
         new RequestEncoder.Envelope(

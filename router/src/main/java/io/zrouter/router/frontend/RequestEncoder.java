@@ -16,9 +16,9 @@ import java.util.Iterator;
 import java.util.Map;
 
 /**
- * Encodes one complete HTTP request as the parts of one ZeroMQ message: a request-head frame,
- * then the body in frames of at most {@link #MAX_BODY_FRAME} bytes, the last one ending the
- * request. Body bytes are copied once, straight from Netty's buffers into the encoded parts.
+ * Encodes one complete HTTP request as the parts of one ZeroMQ message: a request-head frame, then
+ * the body in frames of at most {@link #MAX_BODY_FRAME} bytes, the last one ending the request.
+ * Body bytes are copied once, straight from Netty's buffers into the encoded parts.
  */
 final class RequestEncoder {
   /** Largest body chunk per frame, so workers can start on a large body piece by piece. */
@@ -56,7 +56,8 @@ final class RequestEncoder {
             .setDeadlineUnixMs(envelope.deadlineUnixMs())
             .setContentLength(length)
             .setEndStream(length == 0);
-    Iterator<Map.Entry<CharSequence, CharSequence>> headers = request.headers().iteratorCharSequence();
+    Iterator<Map.Entry<CharSequence, CharSequence>> headers =
+        request.headers().iteratorCharSequence();
     while (headers.hasNext()) {
       Map.Entry<CharSequence, CharSequence> h = headers.next();
       head.addHeaders(
@@ -64,7 +65,9 @@ final class RequestEncoder {
               .setName(AsciiString.of(h.getKey()).toLowerCase().toString())
               .setValue(h.getValue().toString()));
     }
-    parts[0] = FrameCodec.encode(Frame.newBuilder().setStreamId(envelope.streamId()).setRequestHead(head).build());
+    parts[0] =
+        FrameCodec.encode(
+            Frame.newBuilder().setStreamId(envelope.streamId()).setRequestHead(head).build());
 
     int offset = content.readerIndex();
     for (int i = 0; i < bodyFrames; i++) {
@@ -74,7 +77,9 @@ final class RequestEncoder {
               .setData(wrap(content, offset + i * MAX_BODY_FRAME, chunk))
               .setEndStream(i == bodyFrames - 1)
               .build();
-      parts[1 + i] = FrameCodec.encode(Frame.newBuilder().setStreamId(envelope.streamId()).setBody(body).build());
+      parts[1 + i] =
+          FrameCodec.encode(
+              Frame.newBuilder().setStreamId(envelope.streamId()).setBody(body).build());
     }
     return parts;
   }

@@ -4,9 +4,9 @@ import io.netty.util.concurrent.EventExecutor;
 import io.zrouter.proto.Frame;
 
 /**
- * One proxied HTTP exchange as the worker link sees it. The link calls these methods only
- * from inside a task it runs on {@link #executor()}, the event loop of the downstream
- * channel, so implementations need no locking.
+ * One proxied HTTP exchange as the worker link sees it. The link calls these methods only from
+ * inside a task it runs on {@link #executor()}, the event loop of the downstream channel, so
+ * implementations need no locking.
  */
 public interface ProxyStream {
 

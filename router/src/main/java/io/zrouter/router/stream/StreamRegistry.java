@@ -4,8 +4,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The live streams of one router, by id. Event loops register and remove streams; the
- * worker link looks them up to deliver response frames.
+ * The live streams of one router, by id. Event loops register and remove streams; the worker link
+ * looks them up to deliver response frames.
  */
 public final class StreamRegistry {
   private final AtomicLong lastId = new AtomicLong();

@@ -7,8 +7,8 @@ import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
 
 /**
- * Watches the dispatch socket's connections (a ZeroMQ socket monitor) and logs workers
- * connecting and leaving. Link thread only.
+ * Watches the dispatch socket's connections (a ZeroMQ socket monitor) and logs workers connecting
+ * and leaving. Link thread only.
  */
 final class ConnectionLog implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ConnectionLog.class);

@@ -7,6 +7,7 @@ import io.zrouter.router.stream.ProxyStream;
  *
  * @param stream the exchange waiting for the response
  * @param parts one encoded frame per message part, request head first
- * @param queuedAtNanos {@link System#nanoTime()} when it was queued; the worker wait counts from here
+ * @param queuedAtNanos {@link System#nanoTime()} when it was queued; the worker wait counts from
+ *     here
  */
 public record Dispatch(ProxyStream stream, byte[][] parts, long queuedAtNanos) {}

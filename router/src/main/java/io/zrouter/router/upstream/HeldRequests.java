@@ -6,8 +6,8 @@ import java.util.function.Consumer;
 /**
  * Requests waiting for a worker that can take them, oldest first. Link thread only.
  *
- * <p>A request's wait counts from when it first arrived, across re-dispatches, so a client
- * never waits longer than the configured worker wait for a worker to take its request.
+ * <p>A request's wait counts from when it first arrived, across re-dispatches, so a client never
+ * waits longer than the configured worker wait for a worker to take its request.
  */
 final class HeldRequests {
   private final ArrayDeque<Dispatch> queue = new ArrayDeque<>();
@@ -47,16 +47,17 @@ final class HeldRequests {
   void expire(long nowNanos, Consumer<Dispatch> expired) {
     // Re-dispatched requests go to the front, so the order by arrival is only nearly kept:
     // scan the whole queue. It is short: it only fills while no worker has room.
-    queue.removeIf(d -> {
-      if (d.stream().isDone()) {
-        return true;
-      }
-      if (nowNanos - d.queuedAtNanos() >= workerWaitNanos) {
-        expired.accept(d);
-        return true;
-      }
-      return false;
-    });
+    queue.removeIf(
+        d -> {
+          if (d.stream().isDone()) {
+            return true;
+          }
+          if (nowNanos - d.queuedAtNanos() >= workerWaitNanos) {
+            expired.accept(d);
+            return true;
+          }
+          return false;
+        });
   }
 
   /** Nanoseconds until the next request's wait is over; Long.MAX_VALUE when none is held. */

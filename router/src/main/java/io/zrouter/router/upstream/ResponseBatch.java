@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Response frames received in one pass of the link thread, grouped by the event loop of
- * their stream, so each event loop is woken once per pass rather than once per frame.
+ * Response frames received in one pass of the link thread, grouped by the event loop of their
+ * stream, so each event loop is woken once per pass rather than once per frame.
  */
 final class ResponseBatch {
   private record Delivery(ProxyStream stream, Frame frame, String error) {}

@@ -8,10 +8,9 @@ import java.util.function.Consumer;
  * Requests sent to a worker that has not yet acknowledged them. Link thread only.
  *
  * <p>A worker acknowledges a request (an ACCEPT frame, or any response frame) as soon as it
- * receives it. One that does not within the accept timeout never got it: the message went
- * into a connection that died, or one JeroMQ never finished setting up. Nobody started such
- * a request, so it is safe to send it again: the invariant is that a request no worker
- * started is never lost.
+ * receives it. One that does not within the accept timeout never got it: the message went into a
+ * connection that died, or one JeroMQ never finished setting up. Nobody started such a request, so
+ * it is safe to send it again: the invariant is that a request no worker started is never lost.
  */
 final class UnacceptedRequests {
   private static final class Entry {
@@ -48,8 +47,8 @@ final class UnacceptedRequests {
   }
 
   /**
-   * A worker refused the stream without starting it (draining, or full). Returns the request
-   * to send again, or null when the stream was already acknowledged and the refusal is late.
+   * A worker refused the stream without starting it (draining, or full). Returns the request to
+   * send again, or null when the stream was already acknowledged and the refusal is late.
    */
   Dispatch refused(long streamId) {
     Entry e = byStream.remove(streamId);

@@ -10,9 +10,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * Wakes the worker-link thread out of its ZeroMQ poll when another thread queued work.
  *
- * <p>A pipe's read end sits in the same poller as the ZeroMQ socket. Producers write one
- * byte only when no wake-up is pending, so a burst of requests costs one syscall, and the
- * link thread drains everything queued in one pass.
+ * <p>A pipe's read end sits in the same poller as the ZeroMQ socket. Producers write one byte only
+ * when no wake-up is pending, so a burst of requests costs one syscall, and the link thread drains
+ * everything queued in one pass.
  */
 final class Wakeup implements AutoCloseable {
   private final Pipe pipe;
@@ -50,8 +50,8 @@ final class Wakeup implements AutoCloseable {
   }
 
   /**
-   * Link thread: acknowledge the wake-up. Call before draining the queues, so a producer
-   * that queues during the drain signals again.
+   * Link thread: acknowledge the wake-up. Call before draining the queues, so a producer that
+   * queues during the drain signals again.
    */
   void clear() {
     pending.set(false);

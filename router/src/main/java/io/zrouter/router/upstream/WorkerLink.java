@@ -22,18 +22,19 @@ import org.zeromq.ZMQException;
 /**
  * The one thread that owns the router's ZeroMQ sockets.
  *
- * <p>Event loops hand it {@link Dispatch}es through a queue plus a {@link Wakeup}; it sends
- * each as one multipart message on the bound DEALER, whose round-robin picks the worker.
- * While no worker can take a message (none connected, or all at their high-water mark)
- * requests are held, then answered 503 once the worker wait is over. A request no worker
- * acknowledges within the accept timeout is sent again (see {@link UnacceptedRequests}).
- * Response frames are decoded here and handed to each stream's event loop in batches.
+ * <p>Event loops hand it {@link Dispatch}es through a queue plus a {@link Wakeup}; it sends each as
+ * one multipart message on the bound DEALER, whose round-robin picks the worker. While no worker
+ * can take a message (none connected, or all at their high-water mark) requests are held, then
+ * answered 503 once the worker wait is over. A request no worker acknowledges within the accept
+ * timeout is sent again (see {@link UnacceptedRequests}). Response frames are decoded here and
+ * handed to each stream's event loop in batches.
  */
 public final class WorkerLink implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WorkerLink.class);
 
   /** Upper bound on messages received per pass, so sending is never starved. */
   private static final int MAX_RECEIVES_PER_PASS = 4096;
+
   /** Retry interval for held requests, in case a POLLOUT edge is missed. */
   private static final long HELD_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
@@ -50,7 +51,11 @@ public final class WorkerLink implements AutoCloseable {
   private volatile boolean running = true;
 
   private WorkerLink(
-      StreamRegistry registry, Duration workerWait, Duration acceptTimeout, ZContext context, ZMQ.Socket dealer) {
+      StreamRegistry registry,
+      Duration workerWait,
+      Duration acceptTimeout,
+      ZContext context,
+      ZMQ.Socket dealer) {
     this.registry = registry;
     this.held = new HeldRequests(workerWait.toNanos());
     this.unaccepted = new UnacceptedRequests(acceptTimeout.toNanos());
@@ -106,7 +111,8 @@ public final class WorkerLink implements AutoCloseable {
   }
 
   private void run() {
-    ConnectionLog connections = new ConnectionLog(context, dealer, Integer.toHexString(System.identityHashCode(this)));
+    ConnectionLog connections =
+        new ConnectionLog(context, dealer, Integer.toHexString(System.identityHashCode(this)));
     ZMQ.Poller idle = poller(connections, ZMQ.Poller.POLLIN);
     ZMQ.Poller holding = poller(connections, ZMQ.Poller.POLLIN | ZMQ.Poller.POLLOUT);
     try {
@@ -125,7 +131,8 @@ public final class WorkerLink implements AutoCloseable {
         long now = System.nanoTime();
         unaccepted.expire(now, this::redispatch);
         sendHeld(now);
-        held.expire(now, expired -> expired.stream().executor().execute(expired.stream()::onNoWorker));
+        held.expire(
+            now, expired -> expired.stream().executor().execute(expired.stream()::onNoWorker));
       }
     } catch (RuntimeException e) {
       log.error("worker link failed; requests can no longer reach workers", e);
@@ -218,7 +225,10 @@ public final class WorkerLink implements AutoCloseable {
     if (frame.hasReset() && frame.getReset().getReason() == ResetReason.RESET_REASON_REFUSED) {
       Dispatch refused = unaccepted.refused(streamId);
       if (refused != null) {
-        log.debug("worker refused stream {}: {}; sending it again", streamId, frame.getReset().getMessage());
+        log.debug(
+            "worker refused stream {}: {}; sending it again",
+            streamId,
+            frame.getReset().getMessage());
         held.addFirst(refused);
         return;
       }
@@ -229,7 +239,8 @@ public final class WorkerLink implements AutoCloseable {
     }
     ProxyStream stream = registry.get(streamId);
     if (stream == null) {
-      log.debug("frame for a stream that is gone: stream = {}, kind = {}", streamId, frame.getKindCase());
+      log.debug(
+          "frame for a stream that is gone: stream = {}, kind = {}", streamId, frame.getKindCase());
       return;
     }
     batch.frame(stream, frame);

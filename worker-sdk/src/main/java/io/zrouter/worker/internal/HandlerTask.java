@@ -5,8 +5,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs the user's handler for one stream on a handler thread and makes sure the stream ends:
- * a response the handler left open is ended, a failure becomes a 500 or a reset.
+ * Runs the user's handler for one stream on a handler thread and makes sure the stream ends: a
+ * response the handler left open is ended, a failure becomes a 500 or a reset.
  */
 public final class HandlerTask implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(HandlerTask.class);
@@ -63,7 +63,9 @@ public final class HandlerTask implements Runnable {
         log.debug("response had already ended request_id = {}", stream.requestId());
       }
     } catch (Exception e) {
-      log.warn("could not report handler failure request_id = {} cause = {}", stream.requestId(),
+      log.warn(
+          "could not report handler failure request_id = {} cause = {}",
+          stream.requestId(),
           e.toString());
     }
   }

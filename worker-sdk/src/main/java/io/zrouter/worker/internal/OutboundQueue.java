@@ -11,10 +11,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * Frames on their way from handler threads to the IO thread, which alone may touch the socket.
  *
  * <p>Producers append and {@linkplain Wakeup#signal() signal}; the IO thread drains everything
- * queued in one go and sends it in as few messages as it can. The queue also carries the
- * worker's back-pressure: it counts the bytes accepted but not yet handed to ZeroMQ, and a
- * producer offering body data waits while that count is over the limit (a slow or stalled
- * router slows the handlers down instead of filling the heap). Control frames never wait.
+ * queued in one go and sends it in as few messages as it can. The queue also carries the worker's
+ * back-pressure: it counts the bytes accepted but not yet handed to ZeroMQ, and a producer offering
+ * body data waits while that count is over the limit (a slow or stalled router slows the handlers
+ * down instead of filling the heap). Control frames never wait.
  */
 public final class OutboundQueue {
   private final ConcurrentLinkedQueue<OutboundFrame> frames = new ConcurrentLinkedQueue<>();

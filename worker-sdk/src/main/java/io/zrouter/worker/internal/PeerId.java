@@ -3,8 +3,8 @@ package io.zrouter.worker.internal;
 import java.util.Arrays;
 
 /**
- * The ZeroMQ routing id of one connected router: the envelope part the worker's ROUTER socket
- * puts before every message from it, and the address of every message back to it.
+ * The ZeroMQ routing id of one connected router: the envelope part the worker's ROUTER socket puts
+ * before every message from it, and the address of every message back to it.
  */
 public final class PeerId {
   private final byte[] bytes;

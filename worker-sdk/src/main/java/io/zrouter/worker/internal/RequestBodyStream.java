@@ -10,8 +10,8 @@ import java.util.ArrayDeque;
 /**
  * The request body as a blocking {@link InputStream}, fed by the IO thread.
  *
- * <p>Chunks are read-only views of the received message parts (no copy). Reads block until a
- * chunk arrives, the body ends ({@code -1}) or the stream is aborted (the abort cause is thrown).
+ * <p>Chunks are read-only views of the received message parts (no copy). Reads block until a chunk
+ * arrives, the body ends ({@code -1}) or the stream is aborted (the abort cause is thrown).
  */
 final class RequestBodyStream extends InputStream {
   private final ArrayDeque<ByteBuffer> chunks = new ArrayDeque<>();

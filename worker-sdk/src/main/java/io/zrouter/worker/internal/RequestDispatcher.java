@@ -18,11 +18,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Turns messages from routers into streams and handler runs. Confined to the IO thread.
  *
- * <p>A message that starts with a {@code request_head} is a dispatched request: the head plus
- * body frames of the same stream. Other messages carry follow-up frames ({@code body} for a
- * known stream, {@code reset}) or connection-level frames, which are ignored for now. A message
- * with an undecodable part, a frame a router never sends, or a broken request layout is dropped
- * whole with one WARN.
+ * <p>A message that starts with a {@code request_head} is a dispatched request: the head plus body
+ * frames of the same stream. Other messages carry follow-up frames ({@code body} for a known
+ * stream, {@code reset}) or connection-level frames, which are ignored for now. A message with an
+ * undecodable part, a frame a router never sends, or a broken request layout is dropped whole with
+ * one WARN.
  */
 public final class RequestDispatcher {
   private static final Logger log = LoggerFactory.getLogger(RequestDispatcher.class);
@@ -86,8 +86,8 @@ public final class RequestDispatcher {
         return null;
       }
       if (log.isDebugEnabled()) {
-        log.debug("recv peer = {} stream = {} kind = {}", peer, frame.getStreamId(),
-            frame.getKindCase());
+        log.debug(
+            "recv peer = {} stream = {} kind = {}", peer, frame.getStreamId(), frame.getKindCase());
       }
       frames.add(frame);
     }
@@ -124,7 +124,9 @@ public final class RequestDispatcher {
     RequestHead head = first.getRequestHead();
     StreamKey key = new StreamKey(peer, first.getStreamId());
     if (streams.containsKey(key)) {
-      log.warn("dropping request for a stream already in use peer = {} stream = {}", peer,
+      log.warn(
+          "dropping request for a stream already in use peer = {} stream = {}",
+          peer,
           key.streamId());
       return;
     }
@@ -137,8 +139,7 @@ public final class RequestDispatcher {
       feed(stream, frame);
     }
     WorkerRequest request = new WorkerRequest(head, stream.requestBody());
-    WorkerResponse response =
-        new WorkerResponse(stream, workerId, "HEAD".equals(head.getMethod()));
+    WorkerResponse response = new WorkerResponse(stream, workerId, "HEAD".equals(head.getMethod()));
     streams.put(key, stream);
     try {
       handlerPool.execute(new HandlerTask(handler, stream, request, response));
@@ -155,11 +156,10 @@ public final class RequestDispatcher {
       case BODY -> {
         WorkerStream stream = streams.get(key);
         if (stream == null) {
-          log.debug("ignoring body for unknown stream peer = {} stream = {}", peer,
-              key.streamId());
+          log.debug("ignoring body for unknown stream peer = {} stream = {}", peer, key.streamId());
         } else if (stream.isRequestEnded()) {
-          log.warn("ignoring body after end of request peer = {} stream = {}", peer,
-              key.streamId());
+          log.warn(
+              "ignoring body after end of request peer = {} stream = {}", peer, key.streamId());
         } else {
           feed(stream, frame);
         }
@@ -168,8 +168,11 @@ public final class RequestDispatcher {
         WorkerStream stream = streams.remove(key);
         if (stream != null) {
           Reset reset = frame.getReset();
-          log.debug("router reset stream peer = {} stream = {} reason = {}", peer,
-              key.streamId(), reset.getReason());
+          log.debug(
+              "router reset stream peer = {} stream = {} reason = {}",
+              peer,
+              key.streamId(),
+              reset.getReason());
           stream.cancel("reset by router (" + reset.getReason() + ")");
         }
       }

@@ -4,9 +4,9 @@ import java.io.IOException;
 import java.io.OutputStream;
 
 /**
- * The streaming response body: buffers up to {@link WorkerResponse#MAX_FRAME_DATA} bytes and
- * sends a body frame when the buffer fills or on {@link #flush()}; {@link #close()} ends the
- * response. Shares the response's monitor, so head, body and end never interleave.
+ * The streaming response body: buffers up to {@link WorkerResponse#MAX_FRAME_DATA} bytes and sends
+ * a body frame when the buffer fills or on {@link #flush()}; {@link #close()} ends the response.
+ * Shares the response's monitor, so head, body and end never interleave.
  */
 final class ResponseBodyStream extends OutputStream {
   private final WorkerResponse response;

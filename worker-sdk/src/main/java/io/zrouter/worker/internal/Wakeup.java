@@ -12,16 +12,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * Wakes the IO thread out of its {@code ZMQ.Poller} when another thread queued work for it.
  *
- * <p>A {@link Pipe} whose source end is registered in the poller, plus a flag so producers write
- * at most one byte per drain cycle: {@link #signal()} writes only when it flips the flag from
- * clear to set. The IO thread calls {@link #acknowledge()} (read the pending bytes, then clear the
- * flag) <em>before</em> draining its queues, so work queued after the drain started always
- * writes a fresh byte and nothing is missed.
+ * <p>A {@link Pipe} whose source end is registered in the poller, plus a flag so producers write at
+ * most one byte per drain cycle: {@link #signal()} writes only when it flips the flag from clear to
+ * set. The IO thread calls {@link #acknowledge()} (read the pending bytes, then clear the flag)
+ * <em>before</em> draining its queues, so work queued after the drain started always writes a fresh
+ * byte and nothing is missed.
  *
  * <p>The sink is an interruptible channel: a write from an interrupted thread would close it. So
- * {@link #signal()} clears the caller's interrupt status around the write and restores it. If
- * the pipe breaks anyway (an interrupt racing the write), the source reports end-of-stream and
- * the IO thread {@linkplain #reopen() reopens} it.
+ * {@link #signal()} clears the caller's interrupt status around the write and restores it. If the
+ * pipe breaks anyway (an interrupt racing the write), the source reports end-of-stream and the IO
+ * thread {@linkplain #reopen() reopens} it.
  */
 public final class Wakeup implements Closeable {
   private final AtomicBoolean signalled = new AtomicBoolean();

@@ -20,39 +20,45 @@ import zmq.ZError;
 /**
  * The one thread that owns the worker's ZeroMQ ROUTER socket.
  *
- * <p>Each cycle it blocks in a {@link ZMQ.Poller} on two things: the socket (requests from
- * routers) and the {@link Wakeup} pipe (handler threads queued frames). It then reads what
- * arrived, hands it to the {@link RequestDispatcher}, drains the {@link OutboundQueue} and sends
- * the frames grouped by router, up to {@value #MAX_PARTS_PER_MESSAGE} frames per message. It
- * never polls with a timeout to find work; a timeout is used only while a router's pipe is full.
+ * <p>Each cycle it blocks in a {@link ZMQ.Poller} on two things: the socket (requests from routers)
+ * and the {@link Wakeup} pipe (handler threads queued frames). It then reads what arrived, hands it
+ * to the {@link RequestDispatcher}, drains the {@link OutboundQueue} and sends the frames grouped
+ * by router, up to {@value #MAX_PARTS_PER_MESSAGE} frames per message. It never polls with a
+ * timeout to find work; a timeout is used only while a router's pipe is full.
  *
- * <p>The socket is ROUTER_MANDATORY so that a full pipe to a router answers EAGAIN (the frames
- * wait here and the handlers feel the back-pressure) instead of being silently dropped, and a
- * router that went away answers EHOSTUNREACH (its streams are cancelled).
+ * <p>The socket is ROUTER_MANDATORY so that a full pipe to a router answers EAGAIN (the frames wait
+ * here and the handlers feel the back-pressure) instead of being silently dropped, and a router
+ * that went away answers EHOSTUNREACH (its streams are cancelled).
  */
 public final class WorkerIoThread {
   private static final Logger log = LoggerFactory.getLogger(WorkerIoThread.class);
 
   static final int MAX_PARTS_PER_MESSAGE = 64;
+
   /** Soft cap on a message's bytes: four full body frames and some small ones. */
   private static final int MAX_BYTES_PER_MESSAGE = 320 * 1024;
+
   /**
-   * Messages ZeroMQ may hold for one router before a send answers EAGAIN. With the byte cap
-   * above this bounds what a slow router can pin in memory to about 20 MiB; ZeroMQ's default
-   * (1000) would allow gigabytes.
+   * Messages ZeroMQ may hold for one router before a send answers EAGAIN. With the byte cap above
+   * this bounds what a slow router can pin in memory to about 20 MiB; ZeroMQ's default (1000) would
+   * allow gigabytes.
    */
   private static final int SEND_HWM_MESSAGES = 64;
+
   private static final int MAX_MESSAGES_IN_PER_CYCLE = 256;
   private static final int MAX_FRAMES_OUT_PER_CYCLE = 4096;
+
   /** Retry interval while a router's pipe is full: ZeroMQ has no writable event for ROUTER. */
   private static final long FULL_PIPE_RETRY_MS = 10;
+
   /**
-   * A connection whose ZMTP handshake has not finished by then is dropped and retried. JeroMQ
-   * 0.6.0 sometimes never sends the greeting on a freshly connected socket (a stale selection key
-   * in its IO poller, zeromq/jeromq#1022; a few percent of connects here); the default 30 s would
-   * leave such a worker deaf to that router for half a minute.
+   * A connection whose ZMTP handshake has not finished by then is dropped and retried. JeroMQ 0.6.0
+   * sometimes never sends the greeting on a freshly connected socket (a stale selection key in its
+   * IO poller, zeromq/jeromq#1022; a few percent of connects here); the default 30 s would leave
+   * such a worker deaf to that router for half a minute.
    */
   private static final int HANDSHAKE_IVL_MS = 1000;
+
   /** How long frames handed to ZeroMQ may still go out once the worker closes. */
   private static final int CLOSE_LINGER_MS = 1000;
 
@@ -64,8 +70,10 @@ public final class WorkerIoThread {
   private final OutboundQueue outbound;
   private final RequestDispatcher dispatcher;
   private final Thread thread;
+
   /** Frames taken from the queue and not yet sent, per router, in order. IO thread only. */
   private final Map<PeerId, ArrayDeque<OutboundFrame>> unsent = new LinkedHashMap<>();
+
   private int socketIndex;
   private int wakeupIndex;
   private volatile boolean drainRequested;

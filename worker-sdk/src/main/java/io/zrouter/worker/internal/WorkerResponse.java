@@ -19,13 +19,14 @@ import java.util.Locale;
 /**
  * {@link Response} that turns the handler's calls into frames of its stream.
  *
- * <p>All state is guarded by this object's monitor, which {@link ResponseBodyStream} shares.
- * Frames are encoded on the calling thread, so a body buffer wrapped without a copy is free to
- * be reused as soon as {@link WorkerStream#send} returns.
+ * <p>All state is guarded by this object's monitor, which {@link ResponseBodyStream} shares. Frames
+ * are encoded on the calling thread, so a body buffer wrapped without a copy is free to be reused
+ * as soon as {@link WorkerStream#send} returns.
  */
 final class WorkerResponse implements Response {
   /** Most body bytes in one frame. */
   static final int MAX_FRAME_DATA = 64 * 1024;
+
   /** Body bytes {@link #send(byte[])} queues in one batch. */
   private static final int SEND_BATCH_BYTES = 1 << 20;
 
@@ -203,8 +204,8 @@ final class WorkerResponse implements Response {
   }
 
   /**
-   * Body stream closing: send the last bytes and end the stream. A body that never left the
-   * buffer goes out with its {@code content-length}, head and body in one batch.
+   * Body stream closing: send the last bytes and end the stream. A body that never left the buffer
+   * goes out with its {@code content-length}, head and body in one batch.
    */
   void finishBody(byte[] buffer, int length) throws IOException {
     if (ended) {

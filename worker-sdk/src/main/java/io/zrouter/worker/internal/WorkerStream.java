@@ -26,6 +26,7 @@ public final class WorkerStream {
   private final RequestBodyStream requestBody;
   private final OutboundQueue outbound;
   private volatile String cancelReason;
+
   /** IO thread only: whether the request side has ended. */
   private boolean requestEnded;
 
@@ -68,8 +69,8 @@ public final class WorkerStream {
   }
 
   /**
-   * Abandons the stream: the request body fails, response writes fail and frames still queued
-   * for it are dropped. Safe from any thread; the first reason wins.
+   * Abandons the stream: the request body fails, response writes fail and frames still queued for
+   * it are dropped. Safe from any thread; the first reason wins.
    */
   void cancel(String reason) {
     if (cancelReason == null) {
@@ -111,20 +112,22 @@ public final class WorkerStream {
   }
 
   /**
-   * Tells the router this worker has the request and will run it, so the router never sends
-   * it elsewhere. IO thread, on receipt; it goes out in the same pass as other queued frames.
+   * Tells the router this worker has the request and will run it, so the router never sends it
+   * elsewhere. IO thread, on receipt; it goes out in the same pass as other queued frames.
    */
   void accept() {
     try {
-      send(List.of(Frame.newBuilder().setStreamId(id()).setAccept(Accept.getDefaultInstance()).build()));
+      send(
+          List.of(
+              Frame.newBuilder().setStreamId(id()).setAccept(Accept.getDefaultInstance()).build()));
     } catch (IOException e) {
       log.debug("could not accept stream stream = {} cause = {}", id(), e.toString());
     }
   }
 
   /**
-   * Answers a request that will never run with a {@code reset} (REFUSED): nothing was started,
-   * so the router may send it elsewhere. Best effort; logs and gives up when the worker is gone.
+   * Answers a request that will never run with a {@code reset} (REFUSED): nothing was started, so
+   * the router may send it elsewhere. Best effort; logs and gives up when the worker is gone.
    */
   void refuse(String why) {
     Reset reset =

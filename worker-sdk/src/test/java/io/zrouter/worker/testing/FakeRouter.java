@@ -16,8 +16,8 @@ import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
 
 /**
- * The router's side of the worker wire, scripted by a test: a DEALER bound to an ephemeral
- * port, as the router binds one. Use from one thread.
+ * The router's side of the worker wire, scripted by a test: a DEALER bound to an ephemeral port, as
+ * the router binds one. Use from one thread.
  *
  * <p>{@link #send} dispatches one message (the DEALER hands it to the next connected worker,
  * waiting for one to connect); {@link #takeStream} collects the response frames of one stream.
@@ -54,9 +54,9 @@ public final class FakeRouter implements AutoCloseable {
   /**
    * Waits until {@code n} worker connections in total have completed the ZMTP handshake.
    *
-   * <p>{@link #send} waits for the first one by itself: JeroMQ 0.6.0 sometimes stalls the
-   * handshake of a fresh connection (zeromq/jeromq#1022) and a message the DEALER queues on such
-   * a connection is lost when the worker drops it and reconnects.
+   * <p>{@link #send} waits for the first one by itself: JeroMQ 0.6.0 sometimes stalls the handshake
+   * of a fresh connection (zeromq/jeromq#1022) and a message the DEALER queues on such a connection
+   * is lost when the worker drops it and reconnects.
    */
   public void awaitHandshakes(int n, Duration wait) {
     long deadline = System.nanoTime() + wait.toNanos();
