@@ -34,7 +34,7 @@ import java.util.concurrent.TimeUnit;
 final class PriorKnowledgeClient implements AutoCloseable {
 
   /** What came back on one stream. */
-  record Result(int status, String body, long resetCode) {
+  record Result(int status, String body, long resetCode, java.util.Map<String, String> trailers) {
     boolean wasReset() {
       return resetCode >= 0;
     }
@@ -105,13 +105,16 @@ final class PriorKnowledgeClient implements AutoCloseable {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
       try {
         if (msg instanceof FullHttpResponse response) {
+          java.util.Map<String, String> trailers = new java.util.HashMap<>();
+          response.trailingHeaders().forEach(e -> trailers.put(e.getKey(), e.getValue()));
           result.complete(
               new Result(
                   response.status().code(),
                   response.content().toString(StandardCharsets.UTF_8),
-                  -1));
+                  -1,
+                  trailers));
         } else if (msg instanceof Http2ResetFrame reset) {
-          result.complete(new Result(0, "", reset.errorCode()));
+          result.complete(new Result(0, "", reset.errorCode(), java.util.Map.of()));
         }
       } finally {
         ReferenceCountUtil.release(msg);
@@ -121,7 +124,7 @@ final class PriorKnowledgeClient implements AutoCloseable {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
       if (evt instanceof Http2ResetFrame reset) {
-        result.complete(new Result(0, "", reset.errorCode()));
+        result.complete(new Result(0, "", reset.errorCode(), java.util.Map.of()));
       }
       ctx.fireUserEventTriggered(evt);
     }

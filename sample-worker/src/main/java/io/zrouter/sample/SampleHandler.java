@@ -22,6 +22,7 @@ import java.util.Map;
  *   <tr><td>{@code GET /stream?n=N&interval_ms=M}</td><td>N lines, one every M ms</td></tr>
  *   <tr><td>{@code GET /bytes?n=N}</td><td>N bytes in 64 KiB chunks, no length</td></tr>
  *   <tr><td>{@code GET /sleep?ms=N}</td><td>answers after N ms</td></tr>
+ *   <tr><td>{@code GET /trailers}</td><td>a small body, then trailer {@code x-checksum}</td></tr>
  *   <tr><td>{@code GET /status/N}</td><td>status N, empty body</td></tr>
  *   <tr><td>{@code GET /fail}</td><td>the handler throws (the SDK answers 500)</td></tr>
  * </table>
@@ -39,6 +40,7 @@ public final class SampleHandler implements Handler {
           "/stream", new Route("GET", this::stream),
           "/bytes", new Route("GET", this::bytes),
           "/sleep", new Route("GET", this::sleep),
+          "/trailers", new Route("GET", this::trailers),
           "/fail", new Route("GET", this::fail));
 
   public SampleHandler(String workerId) {
@@ -91,6 +93,17 @@ public final class SampleHandler implements Handler {
       digest.update(buffer, 0, n);
     }
     response.send(HexFormat.of().formatHex(digest.digest()));
+  }
+
+  /** A small body followed by a trailer carrying its digest, as gRPC-style servers do. */
+  private void trailers(Request request, Response response) throws Exception {
+    byte[] body = ("trailers from " + workerId + "\n").getBytes(StandardCharsets.UTF_8);
+    String checksum = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body));
+    response
+        .header("content-type", TEXT)
+        .header("trailer", "x-checksum")
+        .trailer("x-checksum", checksum)
+        .send(body);
   }
 
   private void stream(Request request, Response response) throws Exception {

@@ -55,6 +55,20 @@ class SampleHandlerTest {
   }
 
   @Test
+  void trailers_carryTheBodysDigest_afterTheBody() throws Exception {
+    ReceivedResponse response = get("/trailers");
+
+    assertThat(response.status()).isEqualTo(200);
+    assertThat(response.bodyText()).isEqualTo("trailers from sample-test\n");
+    assertThat(response.header("content-length")).isNull();
+    String expected =
+        java.util.HexFormat.of()
+            .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(response.body()));
+    assertThat(response.trailer("x-checksum")).isEqualTo(expected);
+    assertThat(response.frames().get(response.frames().size() - 1).hasTrailers()).isTrue();
+  }
+
+  @Test
   void hello_namesTheWorker() {
     ReceivedResponse response = get("/hello");
 

@@ -54,6 +54,16 @@ public interface Response {
    */
   void send(String text);
 
+  /**
+   * Adds a trailer, sent after the last body byte when the response ends (HTTP/2 trailing HEADERS;
+   * HTTP/1.1 chunked trailers). A response with trailers is streamed without a {@code
+   * content-length}, so HTTP/1.1 clients get it chunked. gRPC status travels this way.
+   *
+   * @throws IllegalArgumentException when the name is not an HTTP token or the value is illegal
+   * @throws IllegalStateException when the response already ended
+   */
+  Response trailer(String name, String value);
+
   /** Ends the response, sending the head first if needed. Does nothing when already ended. */
   void end();
 

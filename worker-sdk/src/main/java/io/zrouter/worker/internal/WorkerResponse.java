@@ -7,6 +7,7 @@ import io.zrouter.proto.Header;
 import io.zrouter.proto.Reset;
 import io.zrouter.proto.ResetReason;
 import io.zrouter.proto.ResponseHead;
+import io.zrouter.proto.Trailers;
 import io.zrouter.worker.Response;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -38,6 +39,7 @@ final class WorkerResponse implements Response {
   private final String workerId;
   private final boolean headRequest;
   private final List<Header> headers = new ArrayList<>();
+  private final List<Header> trailers = new ArrayList<>();
   private int status = 200;
   private volatile boolean committed;
   private boolean ended;
@@ -67,6 +69,15 @@ final class WorkerResponse implements Response {
   }
 
   @Override
+  public synchronized Response trailer(String name, String value) {
+    if (ended) {
+      throw new IllegalStateException("response already ended");
+    }
+    trailers.add(wireHeader(checkName(name), checkValue(name, value)));
+    return this;
+  }
+
+  @Override
   public synchronized OutputStream body() {
     if (body == null) {
       body = new ResponseBodyStream(this, stream);
@@ -81,24 +92,28 @@ final class WorkerResponse implements Response {
       throw new IllegalStateException("body bytes were already written");
     }
     headers.removeIf(h -> h.getName().equals("content-length"));
-    if (status != 204 && status != 304) {
+    if (status != 204 && status != 304 && trailers.isEmpty()) {
       headers.add(wireHeader("content-length", Integer.toString(data.length)));
     }
     committed = true;
+    boolean endsWithBody = trailers.isEmpty();
     try {
       // one batch (one wake-up, usually one message) per MiB; larger bodies feel back-pressure
       List<Frame> batch = new ArrayList<>();
-      batch.add(head(data.length == 0));
+      batch.add(head(data.length == 0 && endsWithBody));
       int batchBytes = 0;
       for (int off = 0; off < data.length; off += MAX_FRAME_DATA) {
         int n = Math.min(MAX_FRAME_DATA, data.length - off);
-        batch.add(bodyFrame(data, off, n, off + n == data.length));
+        batch.add(bodyFrame(data, off, n, endsWithBody && off + n == data.length));
         batchBytes += n;
         if (batchBytes >= SEND_BATCH_BYTES) {
           stream.send(batch);
           batch = new ArrayList<>();
           batchBytes = 0;
         }
+      }
+      if (!endsWithBody) {
+        batch.add(trailersFrame());
       }
       if (!batch.isEmpty()) {
         stream.send(batch);
@@ -211,17 +226,21 @@ final class WorkerResponse implements Response {
     if (ended) {
       return;
     }
-    List<Frame> frames = new ArrayList<>(2);
+    List<Frame> frames = new ArrayList<>(3);
+    boolean endsWithBody = trailers.isEmpty();
     if (!committed) {
       if (mayAddContentLength()) {
         headers.add(wireHeader("content-length", Integer.toString(length)));
       }
-      frames.add(head(length == 0));
+      frames.add(head(length == 0 && endsWithBody));
       if (length > 0) {
-        frames.add(bodyFrame(buffer, 0, length, true));
+        frames.add(bodyFrame(buffer, 0, length, endsWithBody));
       }
-    } else {
-      frames.add(bodyFrame(buffer, 0, length, true));
+    } else if (length > 0 || endsWithBody) {
+      frames.add(bodyFrame(buffer, 0, length, endsWithBody));
+    }
+    if (!endsWithBody) {
+      frames.add(trailersFrame());
     }
     committed = true;
     ended = true;
@@ -229,7 +248,8 @@ final class WorkerResponse implements Response {
   }
 
   private boolean mayAddContentLength() {
-    return !headRequest
+    return trailers.isEmpty()
+        && !headRequest
         && status != 204
         && status != 304
         && !hasHeader("content-length")
@@ -243,6 +263,13 @@ final class WorkerResponse implements Response {
       }
     }
     return false;
+  }
+
+  private Frame trailersFrame() {
+    return Frame.newBuilder()
+        .setStreamId(stream.id())
+        .setTrailers(Trailers.newBuilder().addAllHeaders(trailers))
+        .build();
   }
 
   private Frame head(boolean endStream) {

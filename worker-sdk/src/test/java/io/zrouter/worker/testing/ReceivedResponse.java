@@ -79,6 +79,20 @@ public final class ReceivedResponse {
   }
 
   /** The reset reason when the stream ended with a reset, else null. */
+  /** The value of trailer {@code name}, or null when the response had no such trailer. */
+  public String trailer(String name) {
+    for (Frame f : frames) {
+      if (f.hasTrailers()) {
+        for (io.zrouter.proto.Header h : f.getTrailers().getHeadersList()) {
+          if (h.getName().equals(name)) {
+            return h.getValue();
+          }
+        }
+      }
+    }
+    return null;
+  }
+
   public ResetReason resetReason() {
     Frame last = frames.get(frames.size() - 1);
     return last.hasReset() ? last.getReset().getReason() : null;
