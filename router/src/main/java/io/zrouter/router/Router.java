@@ -1,13 +1,16 @@
 package io.zrouter.router;
 
+import io.netty.handler.ssl.SslContext;
 import io.zrouter.router.config.RouterConfig;
 import io.zrouter.router.frontend.HttpFrontend;
 import io.zrouter.router.frontend.ProxyContext;
+import io.zrouter.router.frontend.ServerTls;
 import io.zrouter.router.stream.StreamRegistry;
 import io.zrouter.router.upstream.WorkerLink;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,6 +47,14 @@ public final class Router implements AutoCloseable {
    * @throws StartupException when either address cannot be bound
    */
   public static Router start(RouterConfig config) throws StartupException {
+    SslContext tls = null;
+    if (config.tls() != null) {
+      try {
+        tls = ServerTls.forServer(config.tls());
+      } catch (SSLException e) {
+        throw new StartupException("cannot load TLS certificate or key: " + describe(e), e);
+      }
+    }
     StreamRegistry registry = new StreamRegistry();
     WorkerLink link;
     try {
@@ -55,7 +66,7 @@ public final class Router implements AutoCloseable {
     ProxyContext proxy = new ProxyContext(config, registry, link);
     HttpFrontend frontend;
     try {
-      frontend = HttpFrontend.start(config.listen(), config.ioThreads(), proxy);
+      frontend = HttpFrontend.start(config.listen(), config.ioThreads(), tls, proxy);
     } catch (Exception e) {
       link.close();
       if (e instanceof InterruptedException) {
@@ -67,10 +78,11 @@ public final class Router implements AutoCloseable {
     }
     Router router = new Router(config, registry, link, proxy, frontend);
     log.info(
-        "zrouter ready: http = {}, workers = {}, transport = {}",
+        "zrouter ready: http = {}, workers = {}, transport = {}, tls = {}",
         router.httpAddress().getHostString() + ":" + router.httpAddress().getPort(),
         router.workerEndpoint(),
-        frontend.transport());
+        frontend.transport(),
+        tls == null ? "off" : ServerTls.providerName());
     return router;
   }
 

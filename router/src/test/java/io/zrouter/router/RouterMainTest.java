@@ -47,6 +47,46 @@ class RouterMainTest {
   }
 
   @Test
+  void tlsCertWithoutKey_oneLineError_exit2() throws Exception {
+    try (JavaProcesses processes = new JavaProcesses()) {
+      Path log = dir.resolve("out.log");
+      Process p = processes.start(log, MAIN, "--tls-cert", "cert.pem");
+      assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(p.exitValue()).isEqualTo(2);
+      assertThat(Files.readAllLines(log))
+          .containsExactly("zrouter: --tls-cert and --tls-key go together");
+    }
+  }
+
+  @Test
+  void unreadableTlsFiles_oneLineError_exit1() throws Exception {
+    try (JavaProcesses processes = new JavaProcesses()) {
+      Path log = dir.resolve("out.log");
+      Path junk = Files.writeString(dir.resolve("junk.pem"), "not a certificate\n");
+      Process p =
+          processes.start(
+              log,
+              MAIN,
+              "--listen",
+              "127.0.0.1:0",
+              "--bind",
+              "tcp://127.0.0.1:*",
+              "--tls-cert",
+              junk.toString(),
+              "--tls-key",
+              junk.toString());
+      assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(p.exitValue()).isEqualTo(1);
+      assertThat(Files.readAllLines(log))
+          .filteredOn(line -> line.startsWith("zrouter:"))
+          .singleElement()
+          .asString()
+          .startsWith("zrouter: cannot load TLS certificate or key");
+      assertThat(Files.readString(log)).doesNotContain("\tat ");
+    }
+  }
+
+  @Test
   void help_listsEveryFlag() throws Exception {
     try (JavaProcesses processes = new JavaProcesses()) {
       Path log = dir.resolve("out.log");
@@ -63,6 +103,8 @@ class RouterMainTest {
               "--request-timeout",
               "--accept-timeout",
               "--shutdown-grace",
+              "--tls-cert",
+              "--tls-key",
               "--io-threads",
               "--help");
     }

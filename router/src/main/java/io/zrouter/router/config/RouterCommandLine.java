@@ -1,6 +1,7 @@
 package io.zrouter.router.config;
 
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 
 /** Turns the router's command-line flags into a {@link RouterConfig}. */
 public final class RouterCommandLine {
@@ -37,6 +38,8 @@ public final class RouterCommandLine {
         "  --shutdown-grace DURATION how long in-flight responses may run after SIGTERM (default "
             + Units.formatDuration(d.shutdownGrace())
             + ")",
+        "  --tls-cert FILE           PEM certificate chain: serve HTTPS (h2 and http/1.1 by ALPN)",
+        "  --tls-key FILE            PEM private key (PKCS#8) for --tls-cert",
         "  --io-threads N            HTTP event loop threads (default 2 x cores)",
         "  --help                    show this help",
         "",
@@ -51,6 +54,8 @@ public final class RouterCommandLine {
    */
   public static RouterConfig parse(String[] args) throws UsageException {
     RouterConfig config = RouterConfig.defaults();
+    Path tlsCert = null;
+    Path tlsKey = null;
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
       String value;
@@ -79,6 +84,14 @@ public final class RouterCommandLine {
               case "--accept-timeout" ->
                   config.withAcceptTimeout(positive(Units.parseDuration(value), flag));
               case "--shutdown-grace" -> config.withShutdownGrace(Units.parseDuration(value));
+              case "--tls-cert" -> {
+                tlsCert = Path.of(value);
+                yield config;
+              }
+              case "--tls-key" -> {
+                tlsKey = Path.of(value);
+                yield config;
+              }
               case "--io-threads" -> config.withIoThreads(Integer.parseInt(value));
               default -> throw new UsageException("unknown flag: " + flag + " (see --help)");
             };
@@ -86,7 +99,10 @@ public final class RouterCommandLine {
         throw new UsageException(flag + ": " + e.getMessage());
       }
     }
-    return config;
+    if ((tlsCert == null) != (tlsKey == null)) {
+      throw new UsageException("--tls-cert and --tls-key go together");
+    }
+    return tlsCert == null ? config : config.withTls(new RouterConfig.TlsFiles(tlsCert, tlsKey));
   }
 
   private static java.time.Duration positive(java.time.Duration d, String flag) {

@@ -1,6 +1,7 @@
 package io.zrouter.router.config;
 
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -28,7 +29,16 @@ public record RouterConfig(
     Duration acceptTimeout,
     Duration shutdownGrace,
     int ioThreads,
-    int maxHeaderSize) {
+    int maxHeaderSize,
+    TlsFiles tls) {
+
+  /** PEM files: the certificate chain and its PKCS#8 private key. */
+  public record TlsFiles(Path certChain, Path privateKey) {
+    public TlsFiles {
+      Objects.requireNonNull(certChain, "certChain");
+      Objects.requireNonNull(privateKey, "privateKey");
+    }
+  }
 
   public static final String DEFAULT_BIND = "tcp://127.0.0.1:5555";
 
@@ -61,7 +71,8 @@ public record RouterConfig(
         Duration.ofSeconds(1),
         Duration.ofSeconds(10),
         0,
-        16 * 1024);
+        16 * 1024,
+        null);
   }
 
   public RouterConfig withListen(InetSocketAddress value) {
@@ -74,7 +85,8 @@ public record RouterConfig(
         acceptTimeout,
         shutdownGrace,
         ioThreads,
-        maxHeaderSize);
+        maxHeaderSize,
+        tls);
   }
 
   public RouterConfig withBind(String value) {
@@ -87,7 +99,8 @@ public record RouterConfig(
         acceptTimeout,
         shutdownGrace,
         ioThreads,
-        maxHeaderSize);
+        maxHeaderSize,
+        tls);
   }
 
   public RouterConfig withMaxBody(long value) {
@@ -100,7 +113,8 @@ public record RouterConfig(
         acceptTimeout,
         shutdownGrace,
         ioThreads,
-        maxHeaderSize);
+        maxHeaderSize,
+        tls);
   }
 
   public RouterConfig withWorkerWait(Duration value) {
@@ -113,7 +127,8 @@ public record RouterConfig(
         acceptTimeout,
         shutdownGrace,
         ioThreads,
-        maxHeaderSize);
+        maxHeaderSize,
+        tls);
   }
 
   public RouterConfig withRequestTimeout(Duration value) {
@@ -126,7 +141,8 @@ public record RouterConfig(
         acceptTimeout,
         shutdownGrace,
         ioThreads,
-        maxHeaderSize);
+        maxHeaderSize,
+        tls);
   }
 
   public RouterConfig withAcceptTimeout(Duration value) {
@@ -139,7 +155,8 @@ public record RouterConfig(
         value,
         shutdownGrace,
         ioThreads,
-        maxHeaderSize);
+        maxHeaderSize,
+        tls);
   }
 
   public RouterConfig withShutdownGrace(Duration value) {
@@ -152,7 +169,8 @@ public record RouterConfig(
         acceptTimeout,
         value,
         ioThreads,
-        maxHeaderSize);
+        maxHeaderSize,
+        tls);
   }
 
   public RouterConfig withIoThreads(int value) {
@@ -165,7 +183,8 @@ public record RouterConfig(
         acceptTimeout,
         shutdownGrace,
         value,
-        maxHeaderSize);
+        maxHeaderSize,
+        tls);
   }
 
   public RouterConfig withMaxHeaderSize(int value) {
@@ -178,6 +197,21 @@ public record RouterConfig(
         acceptTimeout,
         shutdownGrace,
         ioThreads,
+        value,
+        tls);
+  }
+
+  public RouterConfig withTls(TlsFiles value) {
+    return new RouterConfig(
+        listen,
+        bind,
+        maxBody,
+        workerWait,
+        requestTimeout,
+        acceptTimeout,
+        shutdownGrace,
+        ioThreads,
+        maxHeaderSize,
         value);
   }
 }

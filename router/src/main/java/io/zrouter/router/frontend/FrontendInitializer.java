@@ -22,13 +22,16 @@ import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 
 /**
- * Builds the pipeline of each accepted connection. One port speaks HTTP/1.1 and cleartext HTTP/2,
- * reached by prior knowledge or by {@code Upgrade: h2c}. Both end in the same {@link ProxyHandler}:
- * HTTP/2 streams are turned into HTTP/1-style objects per stream.
+ * Builds the pipeline of each accepted connection. Cleartext, one port speaks HTTP/1.1 and HTTP/2
+ * (prior knowledge or {@code Upgrade: h2c}); with TLS, ALPN picks h2 or http/1.1. All paths end in
+ * the same {@link ProxyHandler}: HTTP/2 streams become HTTP/1-style objects.
  */
 final class FrontendInitializer extends ChannelInitializer<Channel> {
   private static final int MAX_INITIAL_LINE = 8 * 1024;
@@ -38,17 +41,25 @@ final class FrontendInitializer extends ChannelInitializer<Channel> {
 
   private final ProxyContext proxy;
   private final ChannelGroup connections;
+  private final SslContext tls;
+  private final String scheme;
 
-  FrontendInitializer(ProxyContext proxy, ChannelGroup connections) {
+  /** {@code tls} null: cleartext. */
+  FrontendInitializer(ProxyContext proxy, ChannelGroup connections, SslContext tls) {
     this.proxy = proxy;
     this.connections = connections;
+    this.tls = tls;
+    this.scheme = tls == null ? "http" : "https";
   }
 
   @Override
   protected void initChannel(Channel ch) {
     connections.add(ch);
-    HttpServerCodec http1 =
-        new HttpServerCodec(MAX_INITIAL_LINE, proxy.config().maxHeaderSize(), 64 * 1024);
+    if (tls != null) {
+      ch.pipeline().addLast(tls.newHandler(ch.alloc()), new AlpnSelector());
+      return;
+    }
+    HttpServerCodec http1 = http1Codec();
     HttpServerUpgradeHandler upgrade =
         new HttpServerUpgradeHandler(http1, this::upgradeCodec, maxBody());
     ch.pipeline()
@@ -58,6 +69,19 @@ final class FrontendInitializer extends ChannelInitializer<Channel> {
 
   private int maxBody() {
     return (int) proxy.config().maxBody();
+  }
+
+  private HttpServerCodec http1Codec() {
+    return new HttpServerCodec(MAX_INITIAL_LINE, proxy.config().maxHeaderSize(), 64 * 1024);
+  }
+
+  /** The HTTP/1.1 handlers after the codec, from validation to the proxy. */
+  private void addHttp1Chain(ChannelPipeline pipeline, String after) {
+    pipeline.addAfter(after, "http1-validator", new Http1RequestValidator());
+    pipeline.addAfter("http1-validator", "http1-keepalive", new HttpServerKeepAliveHandler());
+    pipeline.addAfter("http1-keepalive", "http1-aggregator", new HttpObjectAggregator(maxBody()));
+    pipeline.addAfter("http1-aggregator", "http1-pipelining", new Http1PipeliningHandler());
+    pipeline.addAfter("http1-pipelining", "proxy", new ProxyHandler(proxy, scheme));
   }
 
   private HttpServerUpgradeHandler.UpgradeCodec upgradeCodec(CharSequence protocol) {
@@ -72,12 +96,16 @@ final class FrontendInitializer extends ChannelInitializer<Channel> {
     return new ChannelHandlerAdapter() {
       @Override
       public void handlerAdded(ChannelHandlerContext ctx) {
-        // The multiplexer looks for the frame codec when added, so the codec goes in first.
-        ctx.pipeline().addAfter(ctx.name(), "http2-codec", http2FrameCodec());
-        ctx.pipeline().addAfter("http2-codec", "http2-multiplexer", http2Multiplexer());
+        addHttp2(ctx.pipeline(), ctx.name());
         ctx.pipeline().remove(this);
       }
     };
+  }
+
+  private void addHttp2(ChannelPipeline pipeline, String after) {
+    // The multiplexer looks for the frame codec when added, so the codec goes in first.
+    pipeline.addAfter(after, "http2-codec", http2FrameCodec());
+    pipeline.addAfter("http2-codec", "http2-multiplexer", http2Multiplexer());
   }
 
   private Http2FrameCodec http2FrameCodec() {
@@ -99,9 +127,29 @@ final class FrontendInitializer extends ChannelInitializer<Channel> {
                 .pipeline()
                 .addLast(new Http2StreamFrameToHttpObjectCodec(true))
                 .addLast(new HttpObjectAggregator(maxBody()))
-                .addLast(new ProxyHandler(proxy, "http"));
+                .addLast(new ProxyHandler(proxy, scheme));
           }
         });
+  }
+
+  /** After the TLS handshake: h2 or http/1.1, as ALPN agreed (http/1.1 when ALPN was not used). */
+  private final class AlpnSelector extends ApplicationProtocolNegotiationHandler {
+    AlpnSelector() {
+      super(ApplicationProtocolNames.HTTP_1_1);
+    }
+
+    @Override
+    protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
+      ChannelPipeline pipeline = ctx.pipeline();
+      if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
+        addHttp2(pipeline, ctx.name());
+      } else if (ApplicationProtocolNames.HTTP_1_1.equals(protocol)) {
+        pipeline.addAfter(ctx.name(), "http1-codec", http1Codec());
+        addHttp1Chain(pipeline, "http1-codec");
+      } else {
+        throw new IllegalStateException("unexpected ALPN protocol: " + protocol);
+      }
+    }
   }
 
   /**
@@ -115,14 +163,8 @@ final class FrontendInitializer extends ChannelInitializer<Channel> {
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, HttpMessage msg) {
-      ChannelPipeline pipeline = ctx.pipeline();
-      String self = ctx.name();
-      pipeline.addAfter(self, "http1-validator", new Http1RequestValidator());
-      pipeline.addAfter("http1-validator", "http1-keepalive", new HttpServerKeepAliveHandler());
-      pipeline.addAfter("http1-keepalive", "http1-aggregator", new HttpObjectAggregator(maxBody()));
-      pipeline.addAfter("http1-aggregator", "http1-pipelining", new Http1PipeliningHandler());
-      pipeline.addAfter("http1-pipelining", "proxy", new ProxyHandler(proxy, "http"));
-      pipeline.remove(this);
+      addHttp1Chain(ctx.pipeline(), ctx.name());
+      ctx.pipeline().remove(this);
       ctx.fireChannelRead(msg);
     }
 
@@ -131,8 +173,7 @@ final class FrontendInitializer extends ChannelInitializer<Channel> {
       if (msg instanceof HttpMessage) {
         super.channelRead(ctx, msg);
       } else {
-        // Connection-level HTTP/2 frames (SETTINGS, PING) after a switch to HTTP/2: handled
-        // already.
+        // Connection-level HTTP/2 frames (SETTINGS, PING) after a switch to HTTP/2: handled.
         ReferenceCountUtil.release(msg);
       }
     }

@@ -14,6 +14,7 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -39,7 +40,8 @@ public final class HttpFrontend implements AutoCloseable {
    * @throws InterruptedException if interrupted while binding
    * @throws java.net.BindException (sneaky, from Netty) when the address is in use
    */
-  public static HttpFrontend start(InetSocketAddress listen, int ioThreads, ProxyContext proxy)
+  public static HttpFrontend start(
+      InetSocketAddress listen, int ioThreads, SslContext tls, ProxyContext proxy)
       throws InterruptedException {
     boolean epoll = Epoll.isAvailable();
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
@@ -54,7 +56,7 @@ public final class HttpFrontend implements AutoCloseable {
               .channel(channelType)
               .option(ChannelOption.SO_BACKLOG, 1024)
               .childOption(ChannelOption.TCP_NODELAY, true)
-              .childHandler(new FrontendInitializer(proxy, connections))
+              .childHandler(new FrontendInitializer(proxy, connections, tls))
               .bind(listen)
               .sync()
               .channel();
