@@ -22,10 +22,12 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.zrouter.proto.Body;
 import io.zrouter.proto.Frame;
 import io.zrouter.proto.Header;
+import io.zrouter.proto.ResetReason;
 import io.zrouter.proto.ResponseHead;
 import io.zrouter.router.frontend.LocalReply.Reason;
 import io.zrouter.router.stream.ProxyStream;
 import io.zrouter.router.stream.StreamRegistry;
+import io.zrouter.router.stream.UpstreamControl;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -49,6 +51,7 @@ final class HttpExchange implements ProxyStream {
   private final long id;
   private final ChannelHandlerContext ctx;
   private final StreamRegistry registry;
+  private final UpstreamControl upstream;
   private final String requestId;
   private final boolean http2;
   private final boolean headRequest;
@@ -70,6 +73,7 @@ final class HttpExchange implements ProxyStream {
       long id,
       ChannelHandlerContext ctx,
       StreamRegistry registry,
+      UpstreamControl upstream,
       String requestId,
       boolean http2,
       boolean headRequest,
@@ -77,6 +81,7 @@ final class HttpExchange implements ProxyStream {
     this.id = id;
     this.ctx = ctx;
     this.registry = registry;
+    this.upstream = upstream;
     this.requestId = requestId;
     this.http2 = http2;
     this.headRequest = headRequest;
@@ -203,7 +208,7 @@ final class HttpExchange implements ProxyStream {
 
   private void onUpstreamReset(String reason) {
     log.debug("worker reset stream {}: {}", id, reason);
-    fail(Reason.UPSTREAM_RESET);
+    fail(Reason.UPSTREAM_RESET, null);
   }
 
   @Override
@@ -213,46 +218,49 @@ final class HttpExchange implements ProxyStream {
         id,
         requestId,
         reason);
-    fail(Reason.BAD_UPSTREAM_RESPONSE);
+    fail(Reason.BAD_UPSTREAM_RESPONSE, ResetReason.RESET_REASON_PROTOCOL_ERROR);
   }
 
   @Override
   public void onNoWorker() {
-    replyLocally(Reason.NO_WORKER);
+    replyLocally(Reason.NO_WORKER, null); // the link already gave the request up
     flush();
   }
 
   private void onTimeout() {
     if (state == State.AWAITING_HEAD) {
       log.debug("no response headers in time: stream = {}, request_id = {}", id, requestId);
-      replyLocally(Reason.TIMEOUT);
+      replyLocally(Reason.TIMEOUT, ResetReason.RESET_REASON_TIMEOUT);
       flush();
     }
   }
 
-  /** The client went away: forget the exchange. */
+  /** The client went away (connection closed, or RST_STREAM): the worker should stop too. */
   void onDownstreamClosed() {
     if (state != State.DONE) {
-      finish();
+      finish(ResetReason.RESET_REASON_CANCEL);
     }
   }
 
-  /** Before any byte reached the client: a 502. After: a reset, never a truncated success. */
-  private void fail(Reason reason) {
+  /**
+   * Before any byte reached the client: a 502. After: a reset, never a truncated success. {@code
+   * upstreamReset}: what to tell the worker, null when it ended the stream itself.
+   */
+  private void fail(Reason reason, ResetReason upstreamReset) {
     if (state == State.AWAITING_HEAD) {
-      replyLocally(reason);
+      replyLocally(reason, upstreamReset);
     } else if (state == State.STREAMING) {
-      finish();
+      finish(upstreamReset);
       abortDownstream();
     }
   }
 
-  private void replyLocally(Reason reason) {
+  private void replyLocally(Reason reason, ResetReason upstreamReset) {
     if (state != State.AWAITING_HEAD) {
       return;
     }
     write(LocalReply.of(reason, requestId, ctx.alloc()));
-    finish();
+    finish(upstreamReset);
   }
 
   private void abortDownstream() {
@@ -280,12 +288,21 @@ final class HttpExchange implements ProxyStream {
     }
   }
 
+  /** The worker ended the stream. */
   private void finish() {
+    finish(null);
+  }
+
+  /** Ends the exchange; a non-null {@code upstreamReset} tells the worker to stop. */
+  private void finish(ResetReason upstreamReset) {
     state = State.DONE;
     done = true;
     registry.remove(this);
     if (timeout != null) {
       timeout.cancel(false);
+    }
+    if (upstreamReset != null) {
+      upstream.reset(id, upstreamReset);
     }
   }
 

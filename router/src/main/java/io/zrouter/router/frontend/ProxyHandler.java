@@ -67,6 +67,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             id,
             ctx,
             proxy.registry(),
+            proxy.link(),
             requestId,
             http2,
             HttpMethod.HEAD.equals(request.method()),
@@ -79,7 +80,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             scheme,
             http2 ? "HTTP/2" : request.protocolVersion().text(),
             addressOf(client),
-            deadline);
+            deadline,
+            proxy.link().addressedPort());
     byte[][] parts = RequestEncoder.encode(envelope, request);
     current.start(proxy.config().requestTimeout());
     proxy.link().dispatch(new Dispatch(current, parts, System.nanoTime()));

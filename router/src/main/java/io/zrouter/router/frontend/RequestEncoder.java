@@ -33,7 +33,8 @@ final class RequestEncoder {
       String scheme,
       String httpVersion,
       String remoteAddress,
-      long deadlineUnixMs) {}
+      long deadlineUnixMs,
+      int addressedPort) {}
 
   /** Headers must already be cleaned: hop-by-hop removed, forwarding headers added. */
   static byte[][] encode(Envelope envelope, FullHttpRequest request) {
@@ -55,6 +56,7 @@ final class RequestEncoder {
             .setRequestId(envelope.requestId())
             .setDeadlineUnixMs(envelope.deadlineUnixMs())
             .setContentLength(length)
+            .setAddressedPort(envelope.addressedPort())
             .setEndStream(length == 0);
     Iterator<Map.Entry<CharSequence, CharSequence>> headers =
         request.headers().iteratorCharSequence();

@@ -3,9 +3,11 @@ package io.zrouter.router.upstream;
 import io.zrouter.proto.Frame;
 import io.zrouter.proto.FrameCodec;
 import io.zrouter.proto.MalformedFrameException;
+import io.zrouter.proto.Reset;
 import io.zrouter.proto.ResetReason;
 import io.zrouter.router.stream.ProxyStream;
 import io.zrouter.router.stream.StreamRegistry;
+import io.zrouter.router.stream.UpstreamControl;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Queue;
@@ -29,7 +31,7 @@ import org.zeromq.ZMQException;
  * timeout is sent again (see {@link UnacceptedRequests}). Response frames are decoded here and
  * handed to each stream's event loop in batches.
  */
-public final class WorkerLink implements AutoCloseable {
+public final class WorkerLink implements UpstreamControl, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WorkerLink.class);
 
   /** Upper bound on messages received per pass, so sending is never starved. */
@@ -42,8 +44,14 @@ public final class WorkerLink implements AutoCloseable {
   private final ZContext context;
   private final ZMQ.Socket dealer;
   private final String boundEndpoint;
+  private final ZMQ.Socket addressed;
+  private final int addressedPort;
+  private final AddressedWorkers workers = new AddressedWorkers();
   private final Wakeup wakeup = new Wakeup();
-  private final Queue<Dispatch> incoming = new ConcurrentLinkedQueue<>();
+
+  /** {@link Dispatch}es and {@link StreamReset}s from the event loops, in order. */
+  private final Queue<Object> incoming = new ConcurrentLinkedQueue<>();
+
   private final HeldRequests held;
   private final UnacceptedRequests unaccepted;
   private final ResponseBatch batch = new ResponseBatch();
@@ -55,13 +63,16 @@ public final class WorkerLink implements AutoCloseable {
       Duration workerWait,
       Duration acceptTimeout,
       ZContext context,
-      ZMQ.Socket dealer) {
+      ZMQ.Socket dealer,
+      ZMQ.Socket addressed) {
     this.registry = registry;
     this.held = new HeldRequests(workerWait.toNanos());
     this.unaccepted = new UnacceptedRequests(acceptTimeout.toNanos());
     this.context = context;
     this.dealer = dealer;
     this.boundEndpoint = dealer.getLastEndpoint();
+    this.addressed = addressed;
+    this.addressedPort = addressed == null ? 0 : Endpoints.port(addressed.getLastEndpoint());
     this.thread = new Thread(this::run, "zrouter-link");
   }
 
@@ -85,13 +96,42 @@ public final class WorkerLink implements AutoCloseable {
       // (zeromq/jeromq#1022) swallows requests until this timer drops it (default 30 s).
       dealer.setHandshakeIvl(3000);
       dealer.bind(bindEndpoint);
-      WorkerLink link = new WorkerLink(registry, workerWait, acceptTimeout, context, dealer);
+      ZMQ.Socket addressed = bindAddressed(context, bindEndpoint, dealer.getLastEndpoint());
+      WorkerLink link =
+          new WorkerLink(registry, workerWait, acceptTimeout, context, dealer, addressed);
       link.thread.start();
       return link;
     } catch (RuntimeException e) {
       context.close();
       throw e;
     }
+  }
+
+  /**
+   * The addressed socket: a ROUTER on the dispatch socket's interface, at its port + 1 (or any free
+   * port when the dispatch port was picked by the OS). Workers learn the port from each request;
+   * only TCP dispatch endpoints get one.
+   */
+  private static ZMQ.Socket bindAddressed(ZContext context, String configured, String bound) {
+    String endpoint = Endpoints.addressedFor(configured, bound);
+    if (endpoint == null) {
+      return null;
+    }
+    ZMQ.Socket router = context.createSocket(SocketType.ROUTER);
+    router.setLinger(0);
+    router.setRouterMandatory(true); // a send to a worker that left fails instead of vanishing
+    router.setHeartbeatIvl(1000);
+    router.setHeartbeatTimeout(3000);
+    router.setHeartbeatTtl(6000);
+    router.setHandshakeIvl(3000);
+    try {
+      router.bind(endpoint);
+    } catch (ZMQException e) {
+      throw new ZMQException(
+          "cannot bind addressed socket " + endpoint + " (--bind port + 1): " + e.getMessage(),
+          e.getErrorCode());
+    }
+    return router;
   }
 
   private static byte[] routerIdentity() {
@@ -104,9 +144,20 @@ public final class WorkerLink implements AutoCloseable {
     return boundEndpoint;
   }
 
+  /** TCP port of the addressed socket workers connect to, or 0 when there is none. */
+  public int addressedPort() {
+    return addressedPort;
+  }
+
   /** Any thread: queue a request for a worker. */
   public void dispatch(Dispatch dispatch) {
     incoming.add(dispatch);
+    wakeup.signal();
+  }
+
+  @Override
+  public void reset(long streamId, ResetReason reason) {
+    incoming.add(new StreamReset(streamId, reason));
     wakeup.signal();
   }
 
@@ -123,11 +174,16 @@ public final class WorkerLink implements AutoCloseable {
         }
         wakeup.clear();
         connections.drain();
-        Dispatch d;
-        while ((d = incoming.poll()) != null) {
-          held.add(d);
+        Object command;
+        while ((command = incoming.poll()) != null) {
+          if (command instanceof Dispatch d) {
+            held.add(d);
+          } else {
+            resetUpstream((StreamReset) command);
+          }
         }
         receive();
+        receiveAddressed();
         long now = System.nanoTime();
         unaccepted.expire(now, this::redispatch);
         sendHeld(now);
@@ -146,11 +202,41 @@ public final class WorkerLink implements AutoCloseable {
   }
 
   private ZMQ.Poller poller(ConnectionLog connections, int dealerEvents) {
-    ZMQ.Poller poller = context.createPoller(3);
+    ZMQ.Poller poller = context.createPoller(4);
     poller.register(wakeup.channel(), ZMQ.Poller.POLLIN);
     poller.register(dealer, dealerEvents);
     poller.register(connections.socket(), ZMQ.Poller.POLLIN);
+    if (addressed != null) {
+      poller.register(addressed, ZMQ.Poller.POLLIN);
+    }
     return poller;
+  }
+
+  /** Tells the worker holding the stream to stop; a request no worker took is just dropped. */
+  private void resetUpstream(StreamReset reset) {
+    long streamId = reset.streamId();
+    unaccepted.accepted(streamId); // settled: never resend it
+    byte[] owner = workers.ownerOf(streamId);
+    workers.streamEnded(streamId);
+    if (owner == null) {
+      log.debug("stream {} ended ({}) with no addressed worker to tell", streamId, reset.reason());
+      return;
+    }
+    byte[] frame =
+        FrameCodec.encode(
+            Frame.newBuilder()
+                .setStreamId(streamId)
+                .setReset(Reset.newBuilder().setReason(reset.reason()))
+                .build());
+    try {
+      if (addressed.send(owner, ZMQ.SNDMORE | ZMQ.DONTWAIT)) {
+        addressed.send(frame, 0);
+      } else {
+        log.debug("could not send reset of stream {}: worker pipe full", streamId);
+      }
+    } catch (ZMQException e) {
+      log.debug("worker of stream {} is gone: {}", streamId, e.getMessage());
+    }
   }
 
   private void redispatch(Dispatch d) {
@@ -196,14 +282,32 @@ public final class WorkerLink implements AutoCloseable {
         break;
       }
       do {
-        decode(part);
+        decode(part, null);
         part = dealer.hasReceiveMore() ? dealer.recv(0) : null;
       } while (part != null);
     }
     batch.dispatchAll();
   }
 
-  private void decode(byte[] part) {
+  /** Frames on the addressed socket come from a known worker: [routing id][frame]... */
+  private void receiveAddressed() {
+    if (addressed == null) {
+      return;
+    }
+    for (int n = 0; n < MAX_RECEIVES_PER_PASS; n++) {
+      byte[] routingId = addressed.recv(ZMQ.DONTWAIT);
+      if (routingId == null) {
+        break;
+      }
+      while (addressed.hasReceiveMore()) {
+        decode(addressed.recv(0), routingId);
+      }
+    }
+    batch.dispatchAll();
+  }
+
+  /** {@code worker}: the routing id on the addressed socket, or null on the dispatch path. */
+  private void decode(byte[] part, byte[] worker) {
     Frame frame;
     try {
       frame = FrameCodec.decode(part);
@@ -219,8 +323,18 @@ public final class WorkerLink implements AutoCloseable {
     }
     long streamId = frame.getStreamId();
     if (streamId == 0) {
-      log.debug("ignoring connection-level {} frame", frame.getKindCase());
+      if (frame.hasWorkerHello() && worker != null) {
+        workers.hello(worker, frame.getWorkerHello().getWorkerId());
+      } else {
+        log.debug("ignoring connection-level {} frame", frame.getKindCase());
+      }
       return;
+    }
+    if (worker != null) {
+      workers.owns(streamId, worker);
+    }
+    if (endsStream(frame)) {
+      workers.streamEnded(streamId);
     }
     if (frame.hasReset() && frame.getReset().getReason() == ResetReason.RESET_REASON_REFUSED) {
       Dispatch refused = unaccepted.refused(streamId);
@@ -244,6 +358,15 @@ public final class WorkerLink implements AutoCloseable {
       return;
     }
     batch.frame(stream, frame);
+  }
+
+  private static boolean endsStream(Frame frame) {
+    return switch (frame.getKindCase()) {
+      case RESPONSE_HEAD -> frame.getResponseHead().getEndStream();
+      case BODY -> frame.getBody().getEndStream();
+      case TRAILERS, RESET -> true;
+      default -> false;
+    };
   }
 
   /** Stops the link thread and closes the sockets. Held requests are dropped. */
