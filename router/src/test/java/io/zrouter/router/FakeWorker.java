@@ -30,6 +30,9 @@ final class FakeWorker implements AutoCloseable {
   private final ZContext context = new ZContext(1);
   private final BlockingQueue<ReceivedRequest> received = new LinkedBlockingQueue<>();
   private final ConcurrentLinkedQueue<byte[][]> outgoing = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<byte[][]> outgoingAddressed = new ConcurrentLinkedQueue<>();
+  private final BlockingQueue<Frame> receivedAddressed = new LinkedBlockingQueue<>();
+  private volatile String addressedEndpoint;
   private final Thread thread;
   private volatile boolean running = true;
 
@@ -59,10 +62,35 @@ final class FakeWorker implements AutoCloseable {
   }
 
   private void loop(ZMQ.Socket socket) {
-    ZMQ.Poller poller = context.createPoller(1);
+    ZMQ.Poller poller = context.createPoller(2);
     poller.register(socket, ZMQ.Poller.POLLIN);
+    ZMQ.Socket dealer = null;
     while (running) {
       poller.poll(5); // a test double: a short poll keeps it simple
+      if (dealer == null && addressedEndpoint != null) {
+        dealer = context.createSocket(SocketType.DEALER);
+        dealer.setLinger(0);
+        dealer.setHandshakeIvl(500); // zeromq/jeromq#1022, as for the ROUTER above
+        dealer.setIdentity("fake-worker".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        dealer.connect(addressedEndpoint);
+        poller.register(dealer, ZMQ.Poller.POLLIN);
+      }
+      if (dealer != null) {
+        byte[][] m;
+        while ((m = outgoingAddressed.poll()) != null) {
+          for (int i = 0; i < m.length; i++) {
+            dealer.send(m[i], i < m.length - 1 ? ZMQ.SNDMORE : 0);
+          }
+        }
+        byte[] part;
+        while ((part = dealer.recv(ZMQ.DONTWAIT)) != null) {
+          try {
+            receivedAddressed.add(FrameCodec.decode(part));
+          } catch (MalformedFrameException e) {
+            throw new AssertionError("router sent a malformed frame", e);
+          }
+        }
+      }
       byte[][] message;
       while ((message = outgoing.poll()) != null) {
         for (int i = 0; i < message.length; i++) {
@@ -84,6 +112,32 @@ final class FakeWorker implements AutoCloseable {
     }
     poller.close();
     socket.close();
+    if (dealer != null) {
+      dealer.close();
+    }
+  }
+
+  /** Connects a DEALER to the router's addressed socket, as a worker does. */
+  void connectAddressed(int port) {
+    addressedEndpoint = "tcp://127.0.0.1:" + port;
+  }
+
+  /** Sends frames on the addressed connection (one message). */
+  void sendAddressed(Frame... frames) {
+    byte[][] parts = new byte[frames.length][];
+    for (int i = 0; i < frames.length; i++) {
+      parts[i] = FrameCodec.encode(frames[i]);
+    }
+    outgoingAddressed.add(parts);
+  }
+
+  /** The next frame the router sent on the addressed connection. */
+  Frame takeAddressed(Duration timeout) throws InterruptedException {
+    Frame frame = receivedAddressed.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    if (frame == null) {
+      throw new AssertionError("nothing arrived on the addressed connection within " + timeout);
+    }
+    return frame;
   }
 
   ReceivedRequest takeRequest(Duration timeout) throws InterruptedException {

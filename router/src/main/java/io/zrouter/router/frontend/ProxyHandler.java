@@ -89,6 +89,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    log.debug("downstream closed: exchange = {}", current == null ? "none" : current.id());
     if (current != null) {
       current.onDownstreamClosed();
     }

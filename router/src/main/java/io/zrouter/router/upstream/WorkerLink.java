@@ -231,6 +231,7 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
     try {
       if (addressed.send(owner, ZMQ.SNDMORE | ZMQ.DONTWAIT)) {
         addressed.send(frame, 0);
+        log.debug("sent {} to the worker of stream {}", reset.reason(), streamId);
       } else {
         log.debug("could not send reset of stream {}: worker pipe full", streamId);
       }

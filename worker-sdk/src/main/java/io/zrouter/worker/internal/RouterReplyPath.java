@@ -1,0 +1,39 @@
+package io.zrouter.worker.internal;
+
+import java.util.List;
+import org.zeromq.ZMQ;
+import zmq.ZError;
+
+/**
+ * Replies through the worker's ROUTER socket, addressed by the router's routing id: the path every
+ * stream took before routers had an addressed socket, and still the one for a router that has
+ * none.
+ *
+ * <p>The socket is ROUTER_MANDATORY: a full pipe answers EAGAIN and a router that went away
+ * EHOSTUNREACH.
+ */
+record RouterReplyPath(ZMQ.Socket socket, PeerId router) implements ReplyPath {
+
+  @Override
+  public SendResult send(List<OutboundFrame> message) {
+    if (!socket.send(router.bytes(), ZMQ.SNDMORE | ZMQ.DONTWAIT)) {
+      return socket.errno() == ZError.EAGAIN ? SendResult.FULL : SendResult.UNREACHABLE;
+    }
+    // once the routing id was accepted, ROUTER takes every part of the message
+    for (int i = 0; i < message.size(); i++) {
+      boolean last = i == message.size() - 1;
+      socket.send(message.get(i).bytes(), last ? ZMQ.DONTWAIT : ZMQ.SNDMORE | ZMQ.DONTWAIT);
+    }
+    return SendResult.SENT;
+  }
+
+  @Override
+  public int errno() {
+    return socket.errno();
+  }
+
+  @Override
+  public String toString() {
+    return "router socket to " + router;
+  }
+}
