@@ -88,6 +88,41 @@ final class PriorKnowledgeClient implements AutoCloseable {
     return result;
   }
 
+  /**
+   * Starts a GET and resets the stream (RST_STREAM CANCEL) as soon as the first response bytes
+   * arrive. The future completes with the time of the reset, in {@link System#nanoTime()}.
+   */
+  CompletableFuture<Long> getThenResetAfterFirstData(String path) throws InterruptedException {
+    CompletableFuture<Long> resetAt = new CompletableFuture<>();
+    Http2StreamChannel stream =
+        new Http2StreamChannelBootstrap(connection)
+            .handler(
+                new ChannelInboundHandlerAdapter() {
+                  @Override
+                  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                    boolean data = msg instanceof io.netty.handler.codec.http2.Http2DataFrame;
+                    ReferenceCountUtil.release(msg);
+                    if (data && !resetAt.isDone()) {
+                      ctx.writeAndFlush(
+                          new io.netty.handler.codec.http2.DefaultHttp2ResetFrame(
+                              io.netty.handler.codec.http2.Http2Error.CANCEL));
+                      resetAt.complete(System.nanoTime());
+                    }
+                  }
+                })
+            .open()
+            .sync()
+            .getNow();
+    io.netty.handler.codec.http2.Http2Headers headers =
+        new io.netty.handler.codec.http2.DefaultHttp2Headers()
+            .method("GET")
+            .path(path)
+            .scheme("http")
+            .authority("127.0.0.1");
+    stream.writeAndFlush(new io.netty.handler.codec.http2.DefaultHttp2HeadersFrame(headers, true));
+    return resetAt;
+  }
+
   @Override
   public void close() {
     connection.close().syncUninterruptibly();
