@@ -46,6 +46,7 @@ zrouter is up: router on http://$HTTP, workers w1 and w2 on $ZMQ. Try:
   curl -N 'http://$HTTP/stream?n=5&interval_ms=500'
   curl --http2-prior-knowledge http://$HTTP/hello
   curl -X POST --data-binary @README.md http://$HTTP/sha256
+  curl http://127.0.0.1:9090/_zrouter/workers      # admin: connected workers
 
 Ctrl-C stops the router and both workers.
 TXT

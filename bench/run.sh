@@ -225,7 +225,7 @@ start_zrouter() {
   mapfile -t ports < <(free_ports 2)
   ZROUTER_PORT="${ports[0]}"
   local zmq_port="${ports[1]}"
-  java "${JAVA_ARGS[@]}" -jar "$ROUTER_JAR" --listen "127.0.0.1:$ZROUTER_PORT" --bind "tcp://127.0.0.1:$zmq_port" \
+  java "${JAVA_ARGS[@]}" -jar "$ROUTER_JAR" --listen "127.0.0.1:$ZROUTER_PORT" --bind "tcp://127.0.0.1:$zmq_port" --admin-listen off \
     >"$TMP_DIR/router.log" 2>&1 &
   ROUTER_PID=$!
   PIDS+=("$ROUTER_PID")

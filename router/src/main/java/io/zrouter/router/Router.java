@@ -1,6 +1,7 @@
 package io.zrouter.router;
 
 import io.netty.handler.ssl.SslContext;
+import io.zrouter.router.admin.AdminServer;
 import io.zrouter.router.config.RouterConfig;
 import io.zrouter.router.frontend.HttpFrontend;
 import io.zrouter.router.frontend.ProxyContext;
@@ -26,6 +27,7 @@ public final class Router implements AutoCloseable {
   private final WorkerLink link;
   private final ProxyContext proxy;
   private final HttpFrontend frontend;
+  private final AdminServer admin;
   private boolean closed;
 
   private Router(
@@ -33,12 +35,19 @@ public final class Router implements AutoCloseable {
       StreamRegistry registry,
       WorkerLink link,
       ProxyContext proxy,
-      HttpFrontend frontend) {
+      HttpFrontend frontend,
+      AdminServer admin) {
     this.config = config;
     this.registry = registry;
     this.link = link;
     this.proxy = proxy;
     this.frontend = frontend;
+    this.admin = admin;
+  }
+
+  /** The admin address actually bound, or null when the admin listener is off. */
+  public InetSocketAddress adminAddress() {
+    return admin == null ? null : admin.address();
   }
 
   /**
@@ -76,13 +85,35 @@ public final class Router implements AutoCloseable {
       throw new StartupException(
           "cannot listen on " + l.getHostString() + ":" + l.getPort() + ": " + describe(e), e);
     }
-    Router router = new Router(config, registry, link, proxy, frontend);
+    AdminServer admin = null;
+    if (config.adminListen() != null) {
+      try {
+        admin = AdminServer.start(config.adminListen(), link, registry);
+      } catch (Exception e) {
+        frontend.close();
+        link.close();
+        if (e instanceof InterruptedException) {
+          Thread.currentThread().interrupt();
+        }
+        InetSocketAddress a = config.adminListen();
+        throw new StartupException(
+            "cannot listen for admin on "
+                + a.getHostString()
+                + ":"
+                + a.getPort()
+                + ": "
+                + describe(e),
+            e);
+      }
+    }
+    Router router = new Router(config, registry, link, proxy, frontend, admin);
     log.info(
-        "zrouter ready: http = {}, workers = {}, transport = {}, tls = {}",
+        "zrouter ready: http = {}, workers = {}, transport = {}, tls = {}, admin = {}",
         router.httpAddress().getHostString() + ":" + router.httpAddress().getPort(),
         router.workerEndpoint(),
         frontend.transport(),
-        tls == null ? "off" : ServerTls.providerName());
+        tls == null ? "off" : ServerTls.providerName(),
+        admin == null ? "off" : admin.address().getHostString() + ":" + admin.address().getPort());
     return router;
   }
 
@@ -139,6 +170,9 @@ public final class Router implements AutoCloseable {
     }
     int abandoned = registry.size();
     frontend.close();
+    if (admin != null) {
+      admin.close();
+    }
     link.close();
     log.info("zrouter stopped: abandoned_streams = {}", abandoned);
   }

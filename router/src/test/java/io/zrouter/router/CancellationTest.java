@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * A client that goes away stops the handler serving it: within 100 ms its next write fails
- * and {@code isCancelled()} turns true. Timed in-process with {@link System#nanoTime()}.
+ * A client that goes away stops the handler serving it: within 100 ms its next write fails and
+ * {@code isCancelled()} turns true. Timed in-process with {@link System#nanoTime()}.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class CancellationTest {
@@ -28,8 +28,10 @@ class CancellationTest {
 
   private Router router;
   private Worker worker;
+
   /** When the endless handler noticed its cancellation, in nanoTime. */
   private final CompletableFuture<Long> noticedAt = new CompletableFuture<>();
+
   private final CompletableFuture<Boolean> sawCancelledFlag = new CompletableFuture<>();
 
   /** Writes a line every 5 ms until a write fails. */
@@ -52,8 +54,7 @@ class CancellationTest {
   @BeforeEach
   void start() throws Exception {
     router = TestRouters.start(TestRouters.config());
-    worker =
-        Worker.builder().connect(router.workerEndpoint()).id("c").handler(endless).start();
+    worker = Worker.builder().connect(router.workerEndpoint()).id("c").handler(endless).start();
   }
 
   @AfterEach

@@ -69,6 +69,8 @@ class RouterMainTest {
               MAIN,
               "--listen",
               "127.0.0.1:0",
+              "--admin-listen",
+              "127.0.0.1:0",
               "--bind",
               "tcp://127.0.0.1:*",
               "--tls-cert",
@@ -105,6 +107,7 @@ class RouterMainTest {
               "--shutdown-grace",
               "--tls-cert",
               "--tls-key",
+              "--admin-listen",
               "--io-threads",
               "--help");
     }
@@ -140,7 +143,15 @@ class RouterMainTest {
     try (JavaProcesses processes = new JavaProcesses()) {
       Path log = dir.resolve("out.log");
       Process p =
-          processes.start(log, MAIN, "--listen", "127.0.0.1:0", "--bind", "tcp://127.0.0.1:*");
+          processes.start(
+              log,
+              MAIN,
+              "--listen",
+              "127.0.0.1:0",
+              "--bind",
+              "tcp://127.0.0.1:*",
+              "--admin-listen",
+              "off");
       Pattern ready =
           Pattern.compile(
               "zrouter ready: http = 127\\.0\\.0\\.1:(\\d+), workers = tcp://127\\.0\\.0\\.1:(\\d+)");

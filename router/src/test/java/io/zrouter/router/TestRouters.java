@@ -14,6 +14,7 @@ final class TestRouters {
         .withListen(new InetSocketAddress("127.0.0.1", 0))
         .withBind("tcp://127.0.0.1:*")
         .withIoThreads(2)
+        .withAdminListen(new InetSocketAddress("127.0.0.1", 0))
         .withShutdownGrace(Duration.ofSeconds(2));
   }
 

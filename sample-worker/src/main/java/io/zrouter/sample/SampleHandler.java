@@ -3,12 +3,16 @@ package io.zrouter.sample;
 import io.zrouter.worker.Handler;
 import io.zrouter.worker.Request;
 import io.zrouter.worker.Response;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The sample worker's endpoints: plain, echo, upload digest, streaming, bulk, slow, any status and
@@ -19,7 +23,10 @@ import java.util.Map;
  *   <tr><td>{@code GET /hello}</td><td>{@code hello from <id>}</td></tr>
  *   <tr><td>{@code POST /echo}</td><td>the request body and content type</td></tr>
  *   <tr><td>{@code POST /sha256}</td><td>hex SHA-256 of the request body</td></tr>
- *   <tr><td>{@code GET /stream?n=N&interval_ms=M}</td><td>N lines, one every M ms</td></tr>
+ *   <tr><td>{@code GET /stream?n=N&interval_ms=M}</td><td>N lines, one every M ms (default 10,
+ *       100); {@code n=0}: until the client goes away</td></tr>
+ *   <tr><td>{@code GET /stats}</td><td>JSON: {@code cancelled} and {@code active} endless
+ *       streams</td></tr>
  *   <tr><td>{@code GET /bytes?n=N}</td><td>N bytes in 64 KiB chunks, no length</td></tr>
  *   <tr><td>{@code GET /sleep?ms=N}</td><td>answers after N ms</td></tr>
  *   <tr><td>{@code GET /trailers}</td><td>a small body, then trailer {@code x-checksum}</td></tr>
@@ -28,10 +35,17 @@ import java.util.Map;
  * </table>
  */
 public final class SampleHandler implements Handler {
+  private static final Logger log = LoggerFactory.getLogger(SampleHandler.class);
+
   private static final int CHUNK = 64 * 1024;
   private static final String TEXT = "text/plain; charset=utf-8";
 
+  /** An endless stream checks for cancellation at least this often while it waits. */
+  private static final long CANCEL_CHECK_MS = 10;
+
   private final String workerId;
+  private final AtomicLong cancelledStreams = new AtomicLong();
+  private final AtomicLong activeStreams = new AtomicLong();
   private final Map<String, Route> routes =
       Map.of(
           "/hello", new Route("GET", this::hello),
@@ -41,10 +55,21 @@ public final class SampleHandler implements Handler {
           "/bytes", new Route("GET", this::bytes),
           "/sleep", new Route("GET", this::sleep),
           "/trailers", new Route("GET", this::trailers),
+          "/stats", new Route("GET", this::stats),
           "/fail", new Route("GET", this::fail));
 
   public SampleHandler(String workerId) {
     this.workerId = workerId;
+  }
+
+  /** Endless streams ({@code /stream?n=0}) that ended because the stream was cancelled. */
+  public long cancelledStreams() {
+    return cancelledStreams.get();
+  }
+
+  /** Endless streams ({@code /stream?n=0}) running now. */
+  public long activeStreams() {
+    return activeStreams.get();
   }
 
   @Override
@@ -110,6 +135,10 @@ public final class SampleHandler implements Handler {
     long n = longParam(request, "n", 10, 0, 1_000_000);
     long intervalMs = longParam(request, "interval_ms", 100, 0, 60_000);
     response.header("content-type", TEXT);
+    if (n == 0) {
+      streamUntilCancelled(request, response, intervalMs);
+      return;
+    }
     try (OutputStream out = response.body()) {
       out.flush(); // the head goes out at once, before the first line
       for (long i = 0; i < n; i++) {
@@ -120,6 +149,60 @@ public final class SampleHandler implements Handler {
         out.flush();
       }
     }
+  }
+
+  /**
+   * Writes a line every {@code intervalMs} until the router cancels the stream (the client went
+   * away). Waits in short steps that check {@link Request#isCancelled()}, so it stops within about
+   * 10 ms even between writes; a write to a cancelled stream fails at once.
+   */
+  private void streamUntilCancelled(Request request, Response response, long intervalMs)
+      throws Exception {
+    activeStreams.incrementAndGet();
+    long sent = 0;
+    try {
+      OutputStream out = response.body();
+      try {
+        out.flush(); // the head goes out at once, before the first line
+        while (sent == 0 || pause(request, intervalMs)) {
+          out.write(("chunk " + sent + "\n").getBytes(StandardCharsets.UTF_8));
+          out.flush();
+          sent++;
+        }
+      } catch (IOException e) {
+        if (!request.isCancelled()) {
+          throw e;
+        }
+      }
+      cancelledStreams.incrementAndGet();
+      log.info("stream cancelled after {} chunks request_id = {}", sent, request.requestId());
+    } finally {
+      activeStreams.decrementAndGet();
+    }
+  }
+
+  /** Waits up to {@code ms}; false as soon as the stream is cancelled. */
+  private static boolean pause(Request request, long ms) throws InterruptedException {
+    long deadline = System.nanoTime() + ms * 1_000_000;
+    while (!request.isCancelled()) {
+      long left = (deadline - System.nanoTime()) / 1_000_000;
+      if (left <= 0) {
+        return true;
+      }
+      Thread.sleep(Math.min(left, CANCEL_CHECK_MS));
+    }
+    return false;
+  }
+
+  private void stats(Request request, Response response) {
+    response
+        .header("content-type", "application/json")
+        .send(
+            "{\"cancelled\": "
+                + cancelledStreams.get()
+                + ", \"active\": "
+                + activeStreams.get()
+                + "}\n");
   }
 
   private void bytes(Request request, Response response) throws Exception {

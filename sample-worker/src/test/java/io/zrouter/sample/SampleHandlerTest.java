@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.zrouter.proto.Frame;
 import io.zrouter.worker.Worker;
+import io.zrouter.worker.testing.FakeAddressedSocket;
 import io.zrouter.worker.testing.FakeRouter;
 import io.zrouter.worker.testing.NoLeakedThreads;
 import io.zrouter.worker.testing.ReceivedResponse;
@@ -21,18 +22,17 @@ import org.junit.jupiter.params.provider.CsvSource;
 @Timeout(30)
 class SampleHandlerTest {
   private static FakeRouter router;
+  private static FakeAddressedSocket addressed;
+  private static SampleHandler handler;
   private static Worker worker;
   private static long nextStream = 1;
 
   @BeforeAll
   static void start() {
     router = new FakeRouter();
-    worker =
-        Worker.builder()
-            .connect(router.endpoint())
-            .id("sample-test")
-            .handler(new SampleHandler("sample-test"))
-            .start();
+    addressed = router.bindAddressed();
+    handler = new SampleHandler("sample-test");
+    worker = Worker.builder().connect(router.endpoint()).id("sample-test").handler(handler).start();
   }
 
   @AfterAll
@@ -109,6 +109,36 @@ class SampleHandlerTest {
     assertThat(response.frames().stream().filter(Frame::hasBody))
         .filteredOn(f -> !f.getBody().getData().isEmpty())
         .hasSize(3);
+  }
+
+  @Test
+  void endlessStream_runsUntilTheRouterCancelsIt_andIsCounted() throws Exception {
+    long id = nextStream++;
+    router.send(Requests.get(id, "/stream?n=0", addressed.port()));
+    byte[] identity = addressed.takeHello(FakeRouter.DEFAULT_WAIT).identity();
+    assertThat(addressed.takeFrame(id, FakeRouter.DEFAULT_WAIT).frame().hasResponseHead()).isTrue();
+    for (int i = 0; i < 3; i++) { // the default interval, 100 ms
+      Frame line = addressed.takeFrame(id, FakeRouter.DEFAULT_WAIT).frame();
+      assertThat(line.getBody().getData().toStringUtf8()).isEqualTo("chunk " + i + "\n");
+    }
+    assertThat(handler.activeStreams()).isEqualTo(1);
+    assertThat(handler.cancelledStreams()).isZero();
+
+    long sentAt = System.nanoTime();
+    addressed.send(identity, Requests.reset(id));
+    long deadline = sentAt + FakeRouter.DEFAULT_WAIT.toNanos();
+    while (handler.cancelledStreams() == 0 && System.nanoTime() < deadline) {
+      Thread.onSpinWait(); // a tight watch on the counter, so the measured time is the handler's
+    }
+    long noticedMs = Duration.ofNanos(System.nanoTime() - sentAt).toMillis();
+    assertThat(handler.cancelledStreams()).isEqualTo(1);
+
+    // it stops between two lines, well before the next one was due
+    assertThat(noticedMs).isLessThan(100);
+    assertThat(handler.activeStreams()).isZero();
+    ReceivedResponse stats = get("/stats");
+    assertThat(stats.header("content-type")).isEqualTo("application/json");
+    assertThat(stats.bodyText()).isEqualTo("{\"cancelled\": 1, \"active\": 0}\n");
   }
 
   @Test

@@ -69,4 +69,13 @@ public interface Request {
 
   /** Reads the rest of the body into an array. */
   byte[] bodyBytes() throws IOException;
+
+  /**
+   * Whether the stream was abandoned: the router reset it (usually because the client went away),
+   * the router became unreachable, or the worker closed. Once true it stays true; the response can
+   * no longer reach anyone, so writes to it throw an {@link IOException} at once, and so do reads
+   * of the request body. A handler that produces its answer slowly (a long stream, a poll loop) can
+   * check this between steps to stop early; a handler that only writes notices on its next write.
+   */
+  boolean isCancelled();
 }

@@ -10,7 +10,9 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -35,9 +37,12 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>The worker connects a ZeroMQ ROUTER socket to every endpoint; ZeroMQ connects in the
- * background and reconnects by itself, so routers may start before or after the worker. One IO
- * thread owns the socket; handlers run on {@code concurrency} handler threads. The library
- * registers no shutdown hook: call {@link #close()} (for example from your own hook) to drain.
+ * background and reconnects by itself, so routers may start before or after the worker. A router
+ * that has an addressed socket names its port in each request; the worker then also connects a
+ * DEALER to it (same host as the endpoint), through which the router can reach this worker alone,
+ * e.g. to cancel a stream whose client went away ({@link Request#isCancelled()}). One IO thread
+ * owns the sockets; handlers run on {@code concurrency} handler threads. The library registers no
+ * shutdown hook: call {@link #close()} (for example from your own hook) to drain.
  */
 public final class Worker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Worker.class);
@@ -88,6 +93,14 @@ public final class Worker implements AutoCloseable {
   /** The worker's id: its ZeroMQ identity and the name it logs under. */
   public String id() {
     return id;
+  }
+
+  /**
+   * Test seam, not API: the open addressed links, as router endpoint (the routing id the worker
+   * knows that router by) to the endpoint the link's DEALER connects to.
+   */
+  Map<String, String> addressedEndpoints() {
+    return io.addressedEndpoints();
   }
 
   /**
@@ -175,8 +188,10 @@ public final class Worker implements AutoCloseable {
     private Builder() {}
 
     /**
-     * Adds a router endpoint to connect to, e.g. {@code tcp://127.0.0.1:5555}. Repeatable; at least
-     * one is required.
+     * Adds a router endpoint to connect to, e.g. {@code tcp://127.0.0.1:5555}. Repeatable (an
+     * endpoint given twice is connected once); at least one is required. The worker knows the
+     * router by this string: a {@code tcp://HOST:PORT} endpoint's host is where it connects the
+     * router's addressed socket.
      */
     public Builder connect(String endpoint) {
       Objects.requireNonNull(endpoint, "endpoint");
@@ -240,7 +255,8 @@ public final class Worker implements AutoCloseable {
         throw new IllegalStateException("a handler is required: call handler()");
       }
       String workerId = id != null ? id : "worker-" + UUID.randomUUID().toString().substring(0, 8);
-      List<String> connectTo = List.copyOf(endpoints);
+      // one connection per router: an endpoint given twice would reuse its routing id
+      List<String> connectTo = List.copyOf(new LinkedHashSet<>(endpoints));
 
       Wakeup wakeup;
       try {
@@ -261,7 +277,7 @@ public final class Worker implements AutoCloseable {
       RequestDispatcher dispatcher = new RequestDispatcher(handler, pool, outbound, workerId);
       WorkerIoThread io;
       try {
-        io = new WorkerIoThread(workerId, connectTo, wakeup, outbound, dispatcher);
+        io = new WorkerIoThread(workerId, connectTo, concurrency, wakeup, outbound, dispatcher);
       } catch (RuntimeException e) {
         pool.shutdownNow();
         wakeup.close();

@@ -317,6 +317,21 @@ class WorkerTest {
   }
 
   @Test
+  void sameEndpointTwice_isConnectedOnce() {
+    worker =
+        Worker.builder()
+            .connect(router.endpoint())
+            .connect(router.endpoint())
+            .handler((req, res) -> res.send("once"))
+            .start();
+
+    router.send(Requests.get(1, "/"));
+
+    assertThat(router.takeStream(1).bodyText()).isEqualTo("once");
+    assertThat(worker.toString()).containsOnlyOnce(router.endpoint());
+  }
+
+  @Test
   void close_letsInFlightHandlersFinishAndRefusesNewRequests() throws Exception {
     CountDownLatch started = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);

@@ -40,6 +40,11 @@ public final class RouterCommandLine {
             + ")",
         "  --tls-cert FILE           PEM certificate chain: serve HTTPS (h2 and http/1.1 by ALPN)",
         "  --tls-key FILE            PEM private key (PKCS#8) for --tls-cert",
+        "  --admin-listen HOST:PORT  admin HTTP (/_zrouter/workers, /_zrouter/health), or off (default "
+            + d.adminListen().getHostString()
+            + ":"
+            + d.adminListen().getPort()
+            + ")",
         "  --io-threads N            HTTP event loop threads (default 2 x cores)",
         "  --help                    show this help",
         "",
@@ -92,6 +97,8 @@ public final class RouterCommandLine {
                 tlsKey = Path.of(value);
                 yield config;
               }
+              case "--admin-listen" ->
+                  config.withAdminListen(value.equals("off") ? null : parseHostPort(value));
               case "--io-threads" -> config.withIoThreads(Integer.parseInt(value));
               default -> throw new UsageException("unknown flag: " + flag + " (see --help)");
             };

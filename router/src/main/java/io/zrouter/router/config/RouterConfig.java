@@ -30,7 +30,8 @@ public record RouterConfig(
     Duration shutdownGrace,
     int ioThreads,
     int maxHeaderSize,
-    TlsFiles tls) {
+    TlsFiles tls,
+    InetSocketAddress adminListen) {
 
   /** PEM files: the certificate chain and its PKCS#8 private key. */
   public record TlsFiles(Path certChain, Path privateKey) {
@@ -72,7 +73,8 @@ public record RouterConfig(
         Duration.ofSeconds(10),
         0,
         16 * 1024,
-        null);
+        null,
+        new InetSocketAddress("127.0.0.1", 9090));
   }
 
   public RouterConfig withListen(InetSocketAddress value) {
@@ -86,7 +88,8 @@ public record RouterConfig(
         shutdownGrace,
         ioThreads,
         maxHeaderSize,
-        tls);
+        tls,
+        adminListen);
   }
 
   public RouterConfig withBind(String value) {
@@ -100,7 +103,8 @@ public record RouterConfig(
         shutdownGrace,
         ioThreads,
         maxHeaderSize,
-        tls);
+        tls,
+        adminListen);
   }
 
   public RouterConfig withMaxBody(long value) {
@@ -114,7 +118,8 @@ public record RouterConfig(
         shutdownGrace,
         ioThreads,
         maxHeaderSize,
-        tls);
+        tls,
+        adminListen);
   }
 
   public RouterConfig withWorkerWait(Duration value) {
@@ -128,7 +133,8 @@ public record RouterConfig(
         shutdownGrace,
         ioThreads,
         maxHeaderSize,
-        tls);
+        tls,
+        adminListen);
   }
 
   public RouterConfig withRequestTimeout(Duration value) {
@@ -142,7 +148,8 @@ public record RouterConfig(
         shutdownGrace,
         ioThreads,
         maxHeaderSize,
-        tls);
+        tls,
+        adminListen);
   }
 
   public RouterConfig withAcceptTimeout(Duration value) {
@@ -156,7 +163,8 @@ public record RouterConfig(
         shutdownGrace,
         ioThreads,
         maxHeaderSize,
-        tls);
+        tls,
+        adminListen);
   }
 
   public RouterConfig withShutdownGrace(Duration value) {
@@ -170,7 +178,8 @@ public record RouterConfig(
         value,
         ioThreads,
         maxHeaderSize,
-        tls);
+        tls,
+        adminListen);
   }
 
   public RouterConfig withIoThreads(int value) {
@@ -184,7 +193,8 @@ public record RouterConfig(
         shutdownGrace,
         value,
         maxHeaderSize,
-        tls);
+        tls,
+        adminListen);
   }
 
   public RouterConfig withMaxHeaderSize(int value) {
@@ -198,7 +208,8 @@ public record RouterConfig(
         shutdownGrace,
         ioThreads,
         value,
-        tls);
+        tls,
+        adminListen);
   }
 
   public RouterConfig withTls(TlsFiles value) {
@@ -212,6 +223,22 @@ public record RouterConfig(
         shutdownGrace,
         ioThreads,
         maxHeaderSize,
+        value,
+        adminListen);
+  }
+
+  public RouterConfig withAdminListen(InetSocketAddress value) {
+    return new RouterConfig(
+        listen,
+        bind,
+        maxBody,
+        workerWait,
+        requestTimeout,
+        acceptTimeout,
+        shutdownGrace,
+        ioThreads,
+        maxHeaderSize,
+        tls,
         value);
   }
 }

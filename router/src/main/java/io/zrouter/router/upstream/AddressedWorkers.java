@@ -1,53 +1,130 @@
 package io.zrouter.router.upstream;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Who is on the addressed socket, and which worker holds which stream. Link thread only.
+ * The workers on the addressed socket, and which worker holds which stream. Link thread only.
  *
- * <p>A worker's frames arriving on the addressed socket name it (ZeroMQ's routing id), so the
- * router learns the worker of a stream from its acknowledgement and can later send follow-up frames
- * (a cancel) to exactly that worker.
+ * <p>A worker's frames on the addressed socket name it (ZeroMQ's routing id), so the router learns
+ * the worker of a stream from its acknowledgement and can later send follow-up frames (a cancel) to
+ * exactly that worker. A worker that sends nothing (not even a heartbeat) for the liveness timeout
+ * is forgotten.
  */
 final class AddressedWorkers {
   private static final Logger log = LoggerFactory.getLogger(AddressedWorkers.class);
 
-  /** routing id (ISO-8859-1 string of its bytes) to the worker's own id, from its hello. */
-  private final Map<String, String> names = new HashMap<>();
+  private static final class Worker {
+    final byte[] routingId;
+    final String name;
+    final long joinedAtMillis;
+    long lastSeenNanos;
+    int inFlight;
 
-  private final Map<Long, byte[]> streamOwner = new HashMap<>();
+    Worker(byte[] routingId, String name, long nowNanos) {
+      this.routingId = routingId;
+      this.name = name;
+      this.joinedAtMillis = System.currentTimeMillis();
+      this.lastSeenNanos = nowNanos;
+    }
+  }
 
-  static String key(byte[] routingId) {
+  private final long livenessNanos;
+  private final Map<String, Worker> byRoutingId = new HashMap<>();
+  private final Map<Long, Worker> streamOwner = new HashMap<>();
+
+  AddressedWorkers(long livenessNanos) {
+    this.livenessNanos = livenessNanos;
+  }
+
+  private static String key(byte[] routingId) {
     return new String(routingId, StandardCharsets.ISO_8859_1);
   }
 
-  void hello(byte[] routingId, String workerId) {
-    String previous = names.put(key(routingId), workerId);
-    if (previous == null) {
-      log.info("worker joined: worker = {}, workers = {}", workerId, names.size());
+  void hello(byte[] routingId, String name, long nowNanos) {
+    Worker w = byRoutingId.get(key(routingId));
+    if (w == null) {
+      byRoutingId.put(key(routingId), new Worker(routingId, name, nowNanos));
+      log.info("worker joined: worker = {}, workers = {}", name, byRoutingId.size());
+    } else {
+      w.lastSeenNanos = nowNanos;
+    }
+  }
+
+  /** Any frame from a worker shows it is alive. */
+  void seen(byte[] routingId, long nowNanos) {
+    Worker w = byRoutingId.get(key(routingId));
+    if (w != null) {
+      w.lastSeenNanos = nowNanos;
     }
   }
 
   /** The worker with this routing id acknowledged or answered the stream. */
   void owns(long streamId, byte[] routingId) {
-    streamOwner.putIfAbsent(streamId, routingId);
+    Worker w = byRoutingId.get(key(routingId));
+    if (w == null) {
+      // Frames before the hello (it is always first, so only after a router restart or a
+      // forgotten worker): track it anyway so resets can reach it.
+      w = new Worker(routingId, key(routingId), System.nanoTime());
+      byRoutingId.put(key(routingId), w);
+    }
+    if (streamOwner.putIfAbsent(streamId, w) == null) {
+      w.inFlight++;
+    }
   }
 
   /** The routing id of the worker holding the stream, or null when unknown or over. */
   byte[] ownerOf(long streamId) {
-    return streamOwner.get(streamId);
+    Worker w = streamOwner.get(streamId);
+    return w == null ? null : w.routingId;
   }
 
   void streamEnded(long streamId) {
-    streamOwner.remove(streamId);
+    Worker w = streamOwner.remove(streamId);
+    if (w != null) {
+      w.inFlight--;
+    }
   }
 
-  /** Streams currently held by a worker on the addressed path. */
-  int ownedStreams() {
-    return streamOwner.size();
+  /** Forgets workers silent for longer than the liveness timeout, logging each. */
+  void expire(long nowNanos) {
+    for (Iterator<Worker> it = byRoutingId.values().iterator(); it.hasNext(); ) {
+      Worker w = it.next();
+      if (nowNanos - w.lastSeenNanos > livenessNanos) {
+        it.remove();
+        log.warn(
+            "worker silent, forgotten: worker = {}, silent_ms = {}, in_flight = {}",
+            w.name,
+            TimeUnit.NANOSECONDS.toMillis(nowNanos - w.lastSeenNanos),
+            w.inFlight);
+      }
+    }
+  }
+
+  int size() {
+    return byRoutingId.size();
+  }
+
+  /** A point-in-time view for the admin endpoint. */
+  List<WorkerView> snapshot(long nowNanos) {
+    List<WorkerView> views = new ArrayList<>(byRoutingId.size());
+    for (Worker w : byRoutingId.values()) {
+      views.add(
+          new WorkerView(
+              w.name,
+              key(w.routingId),
+              w.inFlight,
+              TimeUnit.NANOSECONDS.toMillis(nowNanos - w.lastSeenNanos),
+              w.joinedAtMillis));
+    }
+    views.sort((a, b) -> a.routingId().compareTo(b.routingId()));
+    return views;
   }
 }

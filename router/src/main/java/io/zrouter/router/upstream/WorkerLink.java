@@ -10,7 +10,9 @@ import io.zrouter.router.stream.StreamRegistry;
 import io.zrouter.router.stream.UpstreamControl;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -46,7 +48,11 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
   private final String boundEndpoint;
   private final ZMQ.Socket addressed;
   private final int addressedPort;
-  private final AddressedWorkers workers = new AddressedWorkers();
+
+  /** A worker silent this long (no frame, not even a heartbeat) is forgotten. */
+  private static final long WORKER_LIVENESS_NANOS = TimeUnit.SECONDS.toNanos(3);
+
+  private final AddressedWorkers workers = new AddressedWorkers(WORKER_LIVENESS_NANOS);
   private final Wakeup wakeup = new Wakeup();
 
   /** {@link Dispatch}es and {@link StreamReset}s from the event loops, in order. */
@@ -155,6 +161,16 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
     wakeup.signal();
   }
 
+  /** Any thread: the workers on the addressed socket, as the link thread sees them now. */
+  public CompletableFuture<List<WorkerView>> workers() {
+    WorkersQuery query = new WorkersQuery(new CompletableFuture<>());
+    incoming.add(query);
+    wakeup.signal();
+    return query.answer();
+  }
+
+  private record WorkersQuery(CompletableFuture<List<WorkerView>> answer) {}
+
   @Override
   public void reset(long streamId, ResetReason reason) {
     incoming.add(new StreamReset(streamId, reason));
@@ -178,13 +194,16 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
         while ((command = incoming.poll()) != null) {
           if (command instanceof Dispatch d) {
             held.add(d);
+          } else if (command instanceof StreamReset r) {
+            resetUpstream(r);
           } else {
-            resetUpstream((StreamReset) command);
+            ((WorkersQuery) command).answer().complete(workers.snapshot(System.nanoTime()));
           }
         }
         receive();
         receiveAddressed();
         long now = System.nanoTime();
+        workers.expire(now);
         unaccepted.expire(now, this::redispatch);
         sendHeld(now);
         held.expire(
@@ -250,6 +269,9 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
     long next = unaccepted.nanosUntilNextTimeout(now);
     if (!held.isEmpty()) {
       next = Math.min(next, Math.min(HELD_RETRY_NANOS, held.nanosUntilNextExpiry(now)));
+    }
+    if (workers.size() > 0) {
+      next = Math.min(next, WORKER_LIVENESS_NANOS / 3); // notice silent workers in time
     }
     if (next == Long.MAX_VALUE) {
       return -1;
@@ -325,13 +347,16 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
     long streamId = frame.getStreamId();
     if (streamId == 0) {
       if (frame.hasWorkerHello() && worker != null) {
-        workers.hello(worker, frame.getWorkerHello().getWorkerId());
+        workers.hello(worker, frame.getWorkerHello().getWorkerId(), System.nanoTime());
+      } else if (frame.hasHeartbeat() && worker != null) {
+        workers.seen(worker, System.nanoTime());
       } else {
         log.debug("ignoring connection-level {} frame", frame.getKindCase());
       }
       return;
     }
     if (worker != null) {
+      workers.seen(worker, System.nanoTime());
       workers.owns(streamId, worker);
     }
     if (endsStream(frame)) {

@@ -9,9 +9,9 @@ import org.zeromq.ZMQ;
 import zmq.ZError;
 
 /**
- * The worker's addressed connection to one router: a DEALER connected to the router's bound
- * ROUTER (its addressed socket). The router reaches this one worker through it (follow-up frames:
- * {@code reset}, {@code body}); the worker sends the frames of the streams that chose this path.
+ * The worker's addressed connection to one router: a DEALER connected to the router's bound ROUTER
+ * (its addressed socket). The router reaches this one worker through it (follow-up frames: {@code
+ * reset}, {@code body}); the worker sends the frames of the streams that chose this path.
  *
  * <p>A message in either direction is just frames, one per part: the router's ROUTER adds and
  * strips the worker's identity. The {@code worker_hello} goes out as ZeroMQ's hello message, so it
@@ -51,12 +51,7 @@ final class AddressedLink implements ReplyPath {
    * @throws RuntimeException when ZeroMQ refuses the endpoint
    */
   static AddressedLink open(
-      ZContext context,
-      PeerId router,
-      int port,
-      String endpoint,
-      byte[] identity,
-      byte[] hello) {
+      ZContext context, PeerId router, int port, String endpoint, byte[] identity, byte[] hello) {
     ZMQ.Socket dealer = context.createSocket(SocketType.DEALER);
     try {
       dealer.setLinger(0);
@@ -69,12 +64,7 @@ final class AddressedLink implements ReplyPath {
       throw e;
     }
     return new AddressedLink(
-        router,
-        port,
-        endpoint,
-        new String(identity, StandardCharsets.UTF_8),
-        context,
-        dealer);
+        router, port, endpoint, new String(identity, StandardCharsets.UTF_8), context, dealer);
   }
 
   @Override
@@ -98,6 +88,13 @@ final class AddressedLink implements ReplyPath {
 
   boolean isClosed() {
     return closed;
+  }
+
+  /** One heartbeat part; skipped (not queued) when the pipe is full, the next one will do. */
+  void heartbeat(byte[] frame) {
+    if (!closed) {
+      dealer.send(frame, ZMQ.DONTWAIT);
+    }
   }
 
   @Override

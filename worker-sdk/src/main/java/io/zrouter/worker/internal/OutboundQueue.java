@@ -31,19 +31,21 @@ public final class OutboundQueue {
   }
 
   /**
-   * Queues frames, in order, and wakes the IO thread.
+   * Queues frames of {@code stream}, in order, and wakes the IO thread.
    *
    * @param waitForBudget wait first while more than the limit is pending (for body data)
    * @throws InterruptedIOException when interrupted while waiting
-   * @throws IOException when the worker has closed
+   * @throws IOException when the worker has closed or the stream was cancelled meanwhile
    */
-  public void offer(List<OutboundFrame> batch, boolean waitForBudget) throws IOException {
+  void offer(WorkerStream stream, List<OutboundFrame> batch, boolean waitForBudget)
+      throws IOException {
     if (waitForBudget) {
-      awaitBudget();
+      awaitBudget(stream);
     }
     if (closed) {
       throw new IOException("worker closed");
     }
+    stream.ensureOpen();
     long bytes = 0;
     for (OutboundFrame frame : batch) {
       bytes += frame.bytes().length;
@@ -53,14 +55,14 @@ public final class OutboundQueue {
     wakeup.signal();
   }
 
-  private void awaitBudget() throws IOException {
+  private void awaitBudget(WorkerStream stream) throws IOException {
     if (pendingBytes.get() <= byteLimit) {
       return;
     }
     budgetWaiters.incrementAndGet();
     try {
       synchronized (budgetLock) {
-        while (pendingBytes.get() > byteLimit && !closed) {
+        while (pendingBytes.get() > byteLimit && !closed && !stream.isCancelled()) {
           budgetLock.wait();
         }
       }
@@ -95,6 +97,15 @@ public final class OutboundQueue {
   /** Bytes accepted and not yet handed to ZeroMQ. */
   long pendingBytes() {
     return pendingBytes.get();
+  }
+
+  /** A stream was cancelled: a producer waiting for budget on it must give up at once. */
+  void wakeBudgetWaiters() {
+    if (budgetWaiters.get() > 0) {
+      synchronized (budgetLock) {
+        budgetLock.notifyAll();
+      }
+    }
   }
 
   /** Refuses further frames and releases every waiting producer. */

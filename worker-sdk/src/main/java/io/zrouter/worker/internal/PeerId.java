@@ -4,7 +4,9 @@ import java.util.Arrays;
 
 /**
  * The ZeroMQ routing id of one connected router: the envelope part the worker's ROUTER socket puts
- * before every message from it, and the address of every message back to it.
+ * before every message from it, and the address of every message back to it. The worker sets it to
+ * the endpoint it connected to ({@code ZMQ_CONNECT_ROUTING_ID}), e.g. {@code tcp://10.0.0.5:5555},
+ * so it also says where the router is.
  */
 public final class PeerId {
   private final byte[] bytes;
@@ -31,9 +33,16 @@ public final class PeerId {
     return hash;
   }
 
-  /** Hex, for logs. */
+  /** The endpoint for logs; hex when it is not printable ASCII. */
   @Override
   public String toString() {
+    boolean printable = bytes.length > 0;
+    for (byte b : bytes) {
+      printable &= b >= 0x20 && b < 0x7F;
+    }
+    if (printable) {
+      return new String(bytes, java.nio.charset.StandardCharsets.US_ASCII);
+    }
     StringBuilder sb = new StringBuilder(bytes.length * 2);
     for (byte b : bytes) {
       sb.append(Character.forDigit((b >> 4) & 0xF, 16)).append(Character.forDigit(b & 0xF, 16));

@@ -8,6 +8,7 @@ import io.zrouter.proto.Reset;
 import io.zrouter.worker.Handler;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
@@ -18,11 +19,14 @@ import org.slf4j.LoggerFactory;
 /**
  * Turns messages from routers into streams and handler runs. Confined to the IO thread.
  *
- * <p>A message that starts with a {@code request_head} is a dispatched request: the head plus body
- * frames of the same stream. Other messages carry follow-up frames ({@code body} for a known
- * stream, {@code reset}) or connection-level frames, which are ignored for now. A message with an
- * undecodable part, a frame a router never sends, or a broken request layout is dropped whole with
- * one WARN.
+ * <p>On the ROUTER socket, a message that starts with a {@code request_head} is a dispatched
+ * request: the head plus body frames of the same stream. When it arrives, the stream's {@link
+ * ReplyPath} is chosen (the router's addressed link if it has one, else the ROUTER socket) before
+ * anything else, so even the {@code accept} takes it. Other messages, on the ROUTER socket or on a
+ * router's addressed link, carry follow-up frames ({@code body} for a known stream, {@code reset})
+ * or connection-level frames, which are ignored. Streams are keyed by router and stream id whatever
+ * path a follow-up comes on. A message with an undecodable part, a frame a router never sends, a
+ * broken request layout or a request on an addressed link is dropped whole with one WARN.
  */
 public final class RequestDispatcher {
   private static final Logger log = LoggerFactory.getLogger(RequestDispatcher.class);
@@ -42,14 +46,25 @@ public final class RequestDispatcher {
     this.workerId = workerId;
   }
 
-  /** One message from a router, routing id already split off. */
-  void onMessage(PeerId peer, List<byte[]> parts) {
-    List<Frame> frames = decode(peer, parts);
+  /** Picks the reply path of a new stream. Implemented by the IO thread, which owns the sockets. */
+  @FunctionalInterface
+  interface ReplyPaths {
+    /**
+     * The path for a stream {@code router} just dispatched, whose request names {@code
+     * addressedPort}. May first open the router's addressed link, or close one to another port
+     * (calling {@link #cancelStreamsOn} for the streams on it).
+     */
+    ReplyPath forNewStream(PeerId router, int addressedPort);
+  }
+
+  /** One message from a router on the ROUTER socket, routing id already split off. */
+  void onMessage(PeerId peer, List<byte[]> parts, ReplyPaths paths) {
+    List<Frame> frames = decode(peer, parts, "router socket");
     if (frames == null) {
       return;
     }
     if (frames.get(0).hasRequestHead()) {
-      onRequest(peer, frames);
+      onRequest(peer, frames, paths);
     } else {
       for (Frame frame : frames) {
         onFollowUp(peer, frame);
@@ -57,10 +72,28 @@ public final class RequestDispatcher {
     }
   }
 
+  /** One message from a router on its addressed link: follow-up frames only. */
+  void onAddressedMessage(PeerId peer, List<byte[]> parts) {
+    List<Frame> frames = decode(peer, parts, "addressed link");
+    if (frames == null) {
+      return;
+    }
+    if (frames.get(0).hasRequestHead()) {
+      log.warn(
+          "dropping a request sent on the addressed link peer = {} stream = {}",
+          peer,
+          frames.get(0).getStreamId());
+      return;
+    }
+    for (Frame frame : frames) {
+      onFollowUp(peer, frame);
+    }
+  }
+
   /** The decoded frames, or null (after one WARN) when the message must be dropped. */
-  private List<Frame> decode(PeerId peer, List<byte[]> parts) {
+  private List<Frame> decode(PeerId peer, List<byte[]> parts, String via) {
     if (parts.isEmpty()) {
-      log.warn("dropping empty message from router peer = {}", peer);
+      log.warn("dropping empty message from router peer = {} via = {}", peer, via);
       return null;
     }
     List<Frame> frames = new ArrayList<>(parts.size());
@@ -70,8 +103,9 @@ public final class RequestDispatcher {
         frame = FrameCodec.decode(parts.get(i));
       } catch (MalformedFrameException e) {
         log.warn(
-            "dropping malformed message from router peer = {} part = {} reason = {}",
+            "dropping malformed message from router peer = {} via = {} part = {} reason = {}",
             peer,
+            via,
             i,
             e.getMessage());
         return null;
@@ -79,15 +113,20 @@ public final class RequestDispatcher {
       String problem = layoutProblem(frames, frame, i);
       if (problem != null) {
         log.warn(
-            "dropping malformed message from router peer = {} part = {} reason = {}",
+            "dropping malformed message from router peer = {} via = {} part = {} reason = {}",
             peer,
+            via,
             i,
             problem);
         return null;
       }
       if (log.isDebugEnabled()) {
         log.debug(
-            "recv peer = {} stream = {} kind = {}", peer, frame.getStreamId(), frame.getKindCase());
+            "recv peer = {} via = {} stream = {} kind = {}",
+            peer,
+            via,
+            frame.getStreamId(),
+            frame.getKindCase());
       }
       frames.add(frame);
     }
@@ -119,9 +158,11 @@ public final class RequestDispatcher {
     return ended ? "body frame after end_stream" : null;
   }
 
-  private void onRequest(PeerId peer, List<Frame> frames) {
+  private void onRequest(PeerId peer, List<Frame> frames, ReplyPaths paths) {
     Frame first = frames.get(0);
     RequestHead head = first.getRequestHead();
+    // first: a link this request opens carries the whole stream, accept included
+    ReplyPath path = paths.forNewStream(peer, head.getAddressedPort());
     StreamKey key = new StreamKey(peer, first.getStreamId());
     if (streams.containsKey(key)) {
       log.warn(
@@ -130,7 +171,7 @@ public final class RequestDispatcher {
           key.streamId());
       return;
     }
-    WorkerStream stream = new WorkerStream(key, head.getRequestId(), outbound);
+    WorkerStream stream = new WorkerStream(key, path, head.getRequestId(), outbound);
     if (draining) {
       stream.refuse("worker is shutting down");
       return;
@@ -138,7 +179,7 @@ public final class RequestDispatcher {
     for (Frame frame : frames) {
       feed(stream, frame);
     }
-    WorkerRequest request = new WorkerRequest(head, stream.requestBody());
+    WorkerRequest request = new WorkerRequest(head, stream);
     WorkerResponse response = new WorkerResponse(stream, workerId, "HEAD".equals(head.getMethod()));
     streams.put(key, stream);
     try {
@@ -174,6 +215,9 @@ public final class RequestDispatcher {
               key.streamId(),
               reset.getReason());
           stream.cancel("reset by router (" + reset.getReason() + ")");
+        } else {
+          log.debug(
+              "ignoring reset for unknown stream peer = {} stream = {}", peer, key.streamId());
         }
       }
       default -> log.debug("ignoring frame peer = {} kind = {}", peer, frame.getKindCase());
@@ -202,6 +246,17 @@ public final class RequestDispatcher {
   void streamLost(WorkerStream stream, String reason) {
     streams.remove(stream.key(), stream);
     stream.cancel(reason);
+  }
+
+  /** The path was closed (its router is gone): the streams on it are cancelled. */
+  void cancelStreamsOn(ReplyPath path, String reason) {
+    for (Iterator<WorkerStream> it = streams.values().iterator(); it.hasNext(); ) {
+      WorkerStream stream = it.next();
+      if (stream.replyPath() == path) {
+        it.remove();
+        stream.cancel(reason);
+      }
+    }
   }
 
   /** From now on, refuse new requests. */

@@ -6,8 +6,7 @@ import zmq.ZError;
 
 /**
  * Replies through the worker's ROUTER socket, addressed by the router's routing id: the path every
- * stream took before routers had an addressed socket, and still the one for a router that has
- * none.
+ * stream took before routers had an addressed socket, and still the one for a router that has none.
  *
  * <p>The socket is ROUTER_MANDATORY: a full pipe answers EAGAIN and a router that went away
  * EHOSTUNREACH.

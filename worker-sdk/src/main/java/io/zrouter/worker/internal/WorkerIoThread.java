@@ -1,34 +1,40 @@
 package io.zrouter.worker.internal;
 
+import io.zrouter.proto.Frame;
+import io.zrouter.proto.FrameCodec;
+import io.zrouter.proto.Heartbeat;
 import java.io.IOException;
-import java.nio.channels.SelectableChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.zeromq.SocketType;
 import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
-import zmq.ZError;
 
 /**
- * The one thread that owns the worker's ZeroMQ ROUTER socket.
+ * The one thread that owns the worker's ZeroMQ sockets: the ROUTER socket connected to every
+ * router's bound DEALER, and one addressed DEALER per router that has an addressed socket.
  *
- * <p>Each cycle it blocks in a {@link ZMQ.Poller} on two things: the socket (requests from routers)
- * and the {@link Wakeup} pipe (handler threads queued frames). It then reads what arrived, hands it
- * to the {@link RequestDispatcher}, drains the {@link OutboundQueue} and sends the frames grouped
- * by router, up to {@value #MAX_PARTS_PER_MESSAGE} frames per message. It never polls with a
- * timeout to find work; a timeout is used only while a router's pipe is full.
+ * <p>Each cycle it blocks in a {@link ZMQ.Poller} on the sockets (requests and follow-up frames
+ * from routers) and the {@link Wakeup} pipe (handler threads queued frames). It then reads what
+ * arrived, hands it to the {@link RequestDispatcher}, drains the {@link OutboundQueue} and sends
+ * the frames grouped by {@link ReplyPath}, up to {@value #MAX_PARTS_PER_MESSAGE} frames per
+ * message. It never polls with a timeout to find work; a timeout is used only while a pipe is full.
  *
- * <p>The socket is ROUTER_MANDATORY so that a full pipe to a router answers EAGAIN (the frames wait
- * here and the handlers feel the back-pressure) instead of being silently dropped, and a router
- * that went away answers EHOSTUNREACH (its streams are cancelled).
+ * <p>Each router is known by its routing id, which is the endpoint the worker connected to ({@code
+ * ZMQ_CONNECT_ROUTING_ID}). The ROUTER socket is ROUTER_MANDATORY so that a full pipe to a router
+ * answers EAGAIN (the frames wait here and the handlers feel the back-pressure) instead of being
+ * silently dropped, and a router that went away answers EHOSTUNREACH (its streams are cancelled). A
+ * full addressed DEALER answers EAGAIN too.
  */
 public final class WorkerIoThread {
   private static final Logger log = LoggerFactory.getLogger(WorkerIoThread.class);
@@ -38,56 +44,54 @@ public final class WorkerIoThread {
   /** Soft cap on a message's bytes: four full body frames and some small ones. */
   private static final int MAX_BYTES_PER_MESSAGE = 320 * 1024;
 
-  /**
-   * Messages ZeroMQ may hold for one router before a send answers EAGAIN. With the byte cap above
-   * this bounds what a slow router can pin in memory to about 20 MiB; ZeroMQ's default (1000) would
-   * allow gigabytes.
-   */
-  private static final int SEND_HWM_MESSAGES = 64;
-
   private static final int MAX_MESSAGES_IN_PER_CYCLE = 256;
   private static final int MAX_FRAMES_OUT_PER_CYCLE = 4096;
 
-  /** Retry interval while a router's pipe is full: ZeroMQ has no writable event for ROUTER. */
+  /** Retry interval while a pipe is full: ZeroMQ has no writable event for ROUTER. */
   private static final long FULL_PIPE_RETRY_MS = 10;
 
   /**
-   * A connection whose ZMTP handshake has not finished by then is dropped and retried. JeroMQ 0.6.0
-   * sometimes never sends the greeting on a freshly connected socket (a stale selection key in its
-   * IO poller, zeromq/jeromq#1022; a few percent of connects here); the default 30 s would leave
-   * such a worker deaf to that router for half a minute.
+   * Every addressed link says it is alive this often, so the router can tell a silent worker
+   * (forgotten after 3 s) from an idle one.
    */
-  private static final int HANDSHAKE_IVL_MS = 1000;
+  private static final long HEARTBEAT_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-  /** How long frames handed to ZeroMQ may still go out once the worker closes. */
-  private static final int CLOSE_LINGER_MS = 1000;
+  private long nextHeartbeatNanos = System.nanoTime();
 
   private final String workerId;
   private final ZContext context;
   private final ZMQ.Socket socket;
-  private final ZMQ.Poller poller;
+  private final AddressedLinks links;
   private final Wakeup wakeup;
   private final OutboundQueue outbound;
   private final RequestDispatcher dispatcher;
+  private final RequestDispatcher.ReplyPaths replyPaths = this::replyPathFor;
   private final Thread thread;
 
-  /** Frames taken from the queue and not yet sent, per router, in order. IO thread only. */
-  private final Map<PeerId, ArrayDeque<OutboundFrame>> unsent = new LinkedHashMap<>();
+  /** The ROUTER-socket path to each router, one per routing id (endpoint). IO thread only. */
+  private final Map<PeerId, RouterReplyPath> routerPaths = new HashMap<>();
 
+  /** Frames taken from the queue and not yet sent, per path, in order. IO thread only. */
+  private final Map<ReplyPath, ArrayDeque<OutboundFrame>> unsent = new LinkedHashMap<>();
+
+  private ZMQ.Poller poller;
   private int socketIndex;
   private int wakeupIndex;
   private volatile boolean drainRequested;
   private volatile boolean stopRequested;
 
   /**
-   * Creates the socket and connects it to every endpoint (ZeroMQ connects in the background and
-   * reconnects by itself). The calling thread hands the socket over in {@link #start()}.
+   * Creates the ROUTER socket and connects it to every endpoint (ZeroMQ connects in the background
+   * and reconnects by itself), naming each router by its endpoint. The calling thread hands the
+   * socket over in {@link #start()}.
    *
+   * @param concurrency announced to routers in the {@code worker_hello} of each addressed link
    * @throws IllegalArgumentException when an endpoint is not valid
    */
   public WorkerIoThread(
       String workerId,
       List<String> endpoints,
+      int concurrency,
       Wakeup wakeup,
       OutboundQueue outbound,
       RequestDispatcher dispatcher) {
@@ -101,24 +105,19 @@ public final class WorkerIoThread {
       socket.setLinger(0);
       socket.setIdentity(workerId.getBytes(StandardCharsets.UTF_8));
       socket.setRouterMandatory(true);
-      socket.setSndHWM(SEND_HWM_MESSAGES);
-      socket.setHeartbeatIvl(1000);
-      socket.setHeartbeatTimeout(3000);
-      socket.setHeartbeatTtl(6000);
-      socket.setReconnectIVL(100);
-      socket.setReconnectIVLMax(1000);
-      socket.setHandshakeIvl(HANDSHAKE_IVL_MS);
+      SocketOptions.applyTo(socket);
       for (String endpoint : endpoints) {
         try {
+          // messages from this router arrive with the endpoint as routing id: it names the host
+          socket.setConnectRid(endpoint.getBytes(StandardCharsets.US_ASCII));
           socket.connect(endpoint);
         } catch (RuntimeException e) {
           throw new IllegalArgumentException(
               "cannot connect to " + endpoint + ": " + e.getMessage(), e);
         }
       }
-      this.poller = context.createPoller(2);
-      this.socketIndex = poller.register(socket, ZMQ.Poller.POLLIN);
-      this.wakeupIndex = poller.register(wakeup.channel(), ZMQ.Poller.POLLIN);
+      this.links = new AddressedLinks(context, workerId, concurrency);
+      rebuildPoller();
     } catch (RuntimeException e) {
       context.close();
       throw e;
@@ -126,7 +125,7 @@ public final class WorkerIoThread {
     this.thread = new Thread(this::run, "zrouter-io-" + workerId);
   }
 
-  /** Starts the thread; from now on only it touches the socket. */
+  /** Starts the thread; from now on only it touches the sockets. */
   public void start() {
     thread.start();
   }
@@ -138,7 +137,7 @@ public final class WorkerIoThread {
   }
 
   /**
-   * Any thread: send what is queued, close the socket and end the thread.
+   * Any thread: send what is queued, close the sockets and end the thread.
    *
    * @return whether the thread ended within {@code timeout}
    */
@@ -152,6 +151,14 @@ public final class WorkerIoThread {
   /** Whether the thread is running. */
   public boolean isAlive() {
     return thread.isAlive();
+  }
+
+  /**
+   * Any thread: the open addressed links, as router endpoint (the routing id the worker knows the
+   * router by) to the endpoint its DEALER connects to.
+   */
+  public Map<String, String> addressedEndpoints() {
+    return links.endpoints();
   }
 
   private void run() {
@@ -172,31 +179,79 @@ public final class WorkerIoThread {
     if (!outbound.isEmpty()) {
       return 0; // a drain was capped; go on at once
     }
-    return unsent.isEmpty() ? -1 : FULL_PIPE_RETRY_MS;
+    long timeout = unsent.isEmpty() ? -1 : FULL_PIPE_RETRY_MS;
+    if (!links.all().isEmpty()) {
+      long untilHeartbeat =
+          Math.max(0, TimeUnit.NANOSECONDS.toMillis(nextHeartbeatNanos - System.nanoTime()) + 1);
+      timeout = timeout < 0 ? untilHeartbeat : Math.min(timeout, untilHeartbeat);
+    }
+    return timeout;
+  }
+
+  private void heartbeatIfDue() {
+    long now = System.nanoTime();
+    if (now - nextHeartbeatNanos < 0) {
+      return;
+    }
+    nextHeartbeatNanos = now + HEARTBEAT_INTERVAL_NANOS;
+    if (links.all().isEmpty()) {
+      return;
+    }
+    byte[] heartbeat =
+        FrameCodec.encode(
+            Frame.newBuilder()
+                .setHeartbeat(Heartbeat.newBuilder().setSentUnixMs(System.currentTimeMillis()))
+                .build());
+    for (AddressedLink link : links.all()) {
+      link.heartbeat(heartbeat);
+    }
   }
 
   private void cycle() throws IOException {
     if (drainRequested) {
       dispatcher.startDraining();
     }
+    boolean rebuild = false;
     if (poller.pollin(wakeupIndex) && !wakeup.acknowledge()) {
-      reopenWakeup();
+      log.debug("wake-up pipe was closed by an interrupt, reopening id = {}", workerId);
+      wakeup.reopen();
+      rebuild = true;
     }
     if (poller.pollin(socketIndex)) {
       receive();
     }
+    for (AddressedLink link : links.all()) {
+      // a link opened in this cycle is not in the poller yet (index -1): next cycle
+      if (link.pollIndex >= 0 && poller.pollin(link.pollIndex)) {
+        receive(link);
+      }
+    }
     flushOutbound();
+    heartbeatIfDue();
+    if (links.takeChanged() || rebuild) {
+      rebuildPoller();
+    }
   }
 
-  private void reopenWakeup() throws IOException {
-    log.debug("wake-up pipe was closed by an interrupt, reopening id = {}", workerId);
-    SelectableChannel broken = wakeup.channel();
-    poller.unregister(broken);
-    wakeup.reopen();
+  /**
+   * A new poller over the ROUTER socket, the wake-up pipe and every open link. JeroMQ's poller
+   * shifts indexes on unregister, so a change of the set is simplest done from scratch.
+   */
+  private void rebuildPoller() {
+    ZMQ.Poller old = poller;
+    Iterable<AddressedLink> open = links.all();
+    poller = context.createPoller(4);
+    socketIndex = poller.register(socket, ZMQ.Poller.POLLIN);
     wakeupIndex = poller.register(wakeup.channel(), ZMQ.Poller.POLLIN);
+    for (AddressedLink link : open) {
+      link.pollIndex = poller.register(link.socket(), ZMQ.Poller.POLLIN);
+    }
+    if (old != null) {
+      old.close();
+    }
   }
 
-  /** Reads every message that is already there, up to a cap so sending is not starved. */
+  /** Reads every message that is already on the ROUTER socket, up to a cap. */
   private void receive() {
     for (int i = 0; i < MAX_MESSAGES_IN_PER_CYCLE; i++) {
       byte[] routingId = socket.recv(ZMQ.DONTWAIT);
@@ -208,34 +263,70 @@ public final class WorkerIoThread {
         parts.add(socket.recv(0)); // the rest of a multipart message is already here
       }
       try {
-        dispatcher.onMessage(new PeerId(routingId), parts);
+        dispatcher.onMessage(new PeerId(routingId), parts, replyPaths);
       } catch (RuntimeException e) {
         log.error("failed to handle a message from a router id = {}", workerId, e);
       }
     }
   }
 
-  /** Drains the queue and sends everything it can, grouped by router. */
+  /** Reads every message that is already on an addressed link, up to a cap. */
+  private void receive(AddressedLink link) {
+    for (int i = 0; i < MAX_MESSAGES_IN_PER_CYCLE; i++) {
+      List<byte[]> parts = link.receive();
+      if (parts == null) {
+        return;
+      }
+      try {
+        dispatcher.onAddressedMessage(link.router(), parts);
+      } catch (RuntimeException e) {
+        log.error("failed to handle a message on an addressed link id = {}", workerId, e);
+      }
+    }
+  }
+
+  /**
+   * The dispatcher's choice of path for a new stream: the router's addressed link, opened or
+   * replaced first when the request names a new port, else the ROUTER socket.
+   */
+  private ReplyPath replyPathFor(PeerId router, int addressedPort) {
+    AddressedLink link = links.update(router, addressedPort, this::linkClosed);
+    if (link != null) {
+      return link;
+    }
+    return routerPaths.computeIfAbsent(router, r -> new RouterReplyPath(socket, r));
+  }
+
+  /** A replaced link's router is gone: so are its streams and what they still had to send. */
+  private void linkClosed(AddressedLink link) {
+    dispatcher.cancelStreamsOn(link, "router's addressed link was replaced");
+    ArrayDeque<OutboundFrame> frames = unsent.remove(link);
+    if (frames != null) {
+      frames.forEach(f -> lose(f, "router's addressed link was replaced"));
+    }
+  }
+
+  /** Drains the queue and sends everything it can, grouped by path. */
   private void flushOutbound() {
     for (int i = 0; i < MAX_FRAMES_OUT_PER_CYCLE; i++) {
       OutboundFrame frame = outbound.poll();
       if (frame == null) {
         break;
       }
-      unsent.computeIfAbsent(frame.stream().key().peer(), k -> new ArrayDeque<>()).add(frame);
+      unsent.computeIfAbsent(frame.stream().replyPath(), k -> new ArrayDeque<>()).add(frame);
     }
-    Iterator<Map.Entry<PeerId, ArrayDeque<OutboundFrame>>> it = unsent.entrySet().iterator();
+    Iterator<Map.Entry<ReplyPath, ArrayDeque<OutboundFrame>>> it = unsent.entrySet().iterator();
     while (it.hasNext()) {
-      Map.Entry<PeerId, ArrayDeque<OutboundFrame>> entry = it.next();
-      sendTo(entry.getKey(), entry.getValue());
+      Map.Entry<ReplyPath, ArrayDeque<OutboundFrame>> entry = it.next();
+      sendOn(entry.getKey(), entry.getValue());
       if (entry.getValue().isEmpty()) {
         it.remove();
       }
     }
   }
 
-  /** Sends the router's frames in messages of up to 64 parts; stops early when its pipe is full. */
-  private void sendTo(PeerId peer, ArrayDeque<OutboundFrame> frames) {
+  /** Sends the path's frames in messages of up to 64 parts; stops early when its pipe is full. */
+  private void sendOn(ReplyPath path, ArrayDeque<OutboundFrame> frames) {
     List<OutboundFrame> message = new ArrayList<>(MAX_PARTS_PER_MESSAGE);
     while (!frames.isEmpty()) {
       message.clear();
@@ -256,36 +347,35 @@ public final class WorkerIoThread {
       if (message.isEmpty()) {
         return;
       }
-      if (!socket.send(peer.bytes(), ZMQ.SNDMORE | ZMQ.DONTWAIT)) {
-        int errno = socket.errno();
-        if (errno == ZError.EAGAIN) {
+      switch (path.send(message)) {
+        case FULL -> {
           for (int i = message.size() - 1; i >= 0; i--) {
             frames.addFirst(message.get(i));
           }
-          log.debug("router pipe full, holding frames peer = {} frames = {}", peer, frames.size());
+          log.debug("pipe full, holding frames path = {} frames = {}", path, frames.size());
           return;
         }
-        log.warn(
-            "router unreachable, dropping its frames peer = {} frames = {} errno = {}",
-            peer,
-            message.size() + frames.size(),
-            errno);
-        message.forEach(f -> lose(f, "router unreachable"));
-        frames.forEach(f -> lose(f, "router unreachable"));
-        frames.clear();
-        return;
-      }
-      for (int i = 0; i < message.size(); i++) {
-        OutboundFrame frame = message.get(i);
-        boolean last = i == message.size() - 1;
-        // after the routing id was accepted, ROUTER takes every part of the message
-        socket.send(frame.bytes(), last ? ZMQ.DONTWAIT : ZMQ.SNDMORE | ZMQ.DONTWAIT);
-        outbound.release(frame.bytes().length);
-        if (frame.endsStream()) {
-          dispatcher.streamEnded(frame.stream());
+        case UNREACHABLE -> {
+          log.warn(
+              "router unreachable, dropping its frames path = {} frames = {} errno = {}",
+              path,
+              message.size() + frames.size(),
+              path.errno());
+          message.forEach(f -> lose(f, "router unreachable"));
+          frames.forEach(f -> lose(f, "router unreachable"));
+          frames.clear();
+          return;
+        }
+        case SENT -> {
+          for (OutboundFrame frame : message) {
+            outbound.release(frame.bytes().length);
+            if (frame.endsStream()) {
+              dispatcher.streamEnded(frame.stream());
+            }
+          }
+          log.debug("sent path = {} parts = {} bytes = {}", path, message.size(), bytes);
         }
       }
-      log.debug("sent peer = {} parts = {} bytes = {}", peer, message.size(), bytes);
     }
   }
 
@@ -303,7 +393,7 @@ public final class WorkerIoThread {
 
   /** Stopping: give frames still queued (the last handlers' ends) a bounded chance to go out. */
   private void flushBeforeClose() throws IOException {
-    long deadline = System.nanoTime() + Duration.ofMillis(CLOSE_LINGER_MS).toNanos();
+    long deadline = System.nanoTime() + Duration.ofMillis(SocketOptions.CLOSE_LINGER_MS).toNanos();
     cycle();
     while ((!unsent.isEmpty() || !outbound.isEmpty()) && System.nanoTime() < deadline) {
       poller.poll(FULL_PIPE_RETRY_MS);
@@ -323,8 +413,9 @@ public final class WorkerIoThread {
     }
     try {
       poller.close();
-      // frames already handed to ZeroMQ get a bounded time to reach the router
-      socket.setLinger(CLOSE_LINGER_MS);
+      // frames already handed to ZeroMQ get a bounded time to reach the routers
+      socket.setLinger(SocketOptions.CLOSE_LINGER_MS);
+      links.lingerOnClose(SocketOptions.CLOSE_LINGER_MS);
       context.close();
     } finally {
       wakeup.close();

@@ -14,18 +14,20 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** {@link Request} over a received {@link RequestHead} and the stream's request body. */
+/** {@link Request} over a received {@link RequestHead} and its stream. */
 final class WorkerRequest implements Request {
   private final RequestHead head;
+  private final WorkerStream stream;
   private final InputStream body;
   private final String path;
   private final String query;
   private final Map<String, List<String>> headers;
   private Map<String, List<String>> queryParams;
 
-  WorkerRequest(RequestHead head, InputStream body) {
+  WorkerRequest(RequestHead head, WorkerStream stream) {
     this.head = head;
-    this.body = body;
+    this.stream = stream;
+    this.body = stream.requestBody();
     String target = head.getPath();
     int q = target.indexOf('?');
     this.path = q < 0 ? target : target.substring(0, q);
@@ -150,6 +152,11 @@ final class WorkerRequest implements Request {
   @Override
   public byte[] bodyBytes() throws IOException {
     return body.readAllBytes();
+  }
+
+  @Override
+  public boolean isCancelled() {
+    return stream.isCancelled();
   }
 
   @Override

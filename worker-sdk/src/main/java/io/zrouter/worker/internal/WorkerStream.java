@@ -14,14 +14,16 @@ import org.slf4j.LoggerFactory;
 /**
  * One request and its response on this worker.
  *
- * <p>Created by the IO thread from a {@code request_head}; the IO thread feeds its request body
- * and, on a {@code reset} from the router, cancels it. The handler thread answers through {@link
- * #send}, which encodes frames on the calling thread and queues them for the IO thread.
+ * <p>Created by the IO thread from a {@code request_head}, with the {@link ReplyPath} all its
+ * frames will take; the IO thread feeds its request body and, on a {@code reset} from the router
+ * (on either path), cancels it. The handler thread answers through {@link #send}, which encodes
+ * frames on the calling thread and queues them for the IO thread.
  */
 public final class WorkerStream {
   private static final Logger log = LoggerFactory.getLogger(WorkerStream.class);
 
   private final StreamKey key;
+  private final ReplyPath replyPath;
   private final String requestId;
   private final RequestBodyStream requestBody;
   private final OutboundQueue outbound;
@@ -30,8 +32,9 @@ public final class WorkerStream {
   /** IO thread only: whether the request side has ended. */
   private boolean requestEnded;
 
-  WorkerStream(StreamKey key, String requestId, OutboundQueue outbound) {
+  WorkerStream(StreamKey key, ReplyPath replyPath, String requestId, OutboundQueue outbound) {
     this.key = key;
+    this.replyPath = replyPath;
     this.requestId = requestId;
     this.outbound = outbound;
     this.requestBody = new RequestBodyStream();
@@ -43,6 +46,11 @@ public final class WorkerStream {
 
   public long id() {
     return key.streamId();
+  }
+
+  /** Where every frame of this stream goes; fixed for the stream's life. */
+  ReplyPath replyPath() {
+    return replyPath;
   }
 
   public String requestId() {
@@ -69,13 +77,15 @@ public final class WorkerStream {
   }
 
   /**
-   * Abandons the stream: the request body fails, response writes fail and frames still queued for
-   * it are dropped. Safe from any thread; the first reason wins.
+   * Abandons the stream: the request body fails, response writes fail (a handler waiting for
+   * outbound budget is woken to fail too) and frames still queued for it are dropped. Safe from any
+   * thread; the first reason wins.
    */
   void cancel(String reason) {
     if (cancelReason == null) {
       cancelReason = reason;
       requestBody.abort(new IOException("stream " + key.streamId() + " cancelled: " + reason));
+      outbound.wakeBudgetWaiters();
     }
   }
 
@@ -107,7 +117,7 @@ public final class WorkerStream {
         log.debug("queue stream = {} kind = {}", key.streamId(), frame.getKindCase());
       }
     }
-    outbound.offer(batch, carriesData);
+    outbound.offer(this, batch, carriesData);
     return true;
   }
 

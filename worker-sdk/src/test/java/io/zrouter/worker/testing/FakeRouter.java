@@ -74,6 +74,20 @@ public final class FakeRouter implements AutoCloseable {
     }
   }
 
+  /**
+   * Binds the router's addressed socket too (a ROUTER on {@code tcp://127.0.0.1:*}); name its
+   * {@link FakeAddressedSocket#port()} in a request's {@code addressed_port} and the worker
+   * connects to it. Closed with this router.
+   */
+  public FakeAddressedSocket bindAddressed() {
+    return bindAddressed(1000);
+  }
+
+  /** As {@link #bindAddressed()}, holding at most {@code receiveHwm} unread messages per worker. */
+  public FakeAddressedSocket bindAddressed(int receiveHwm) {
+    return new FakeAddressedSocket(context, receiveHwm);
+  }
+
   /** The bound endpoint, e.g. {@code tcp://127.0.0.1:41234}. */
   public String endpoint() {
     return endpoint;

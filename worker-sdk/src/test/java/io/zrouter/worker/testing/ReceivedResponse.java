@@ -16,7 +16,8 @@ public final class ReceivedResponse {
     this.frames = List.copyOf(frames);
   }
 
-  static boolean endsStream(Frame frame) {
+  /** Whether the worker's side of a stream ends with this frame. */
+  public static boolean endsStream(Frame frame) {
     return switch (frame.getKindCase()) {
       case RESPONSE_HEAD -> frame.getResponseHead().getEndStream();
       case BODY -> frame.getBody().getEndStream();

@@ -34,6 +34,11 @@ public final class Requests {
     return frame(streamId, head("GET", target, true));
   }
 
+  /** A request without a body that names the router's addressed socket. */
+  public static Frame get(long streamId, String target, int addressedPort) {
+    return frame(streamId, head("GET", target, true).setAddressedPort(addressedPort));
+  }
+
   /** The frame for a request head. */
   public static Frame frame(long streamId, RequestHead.Builder head) {
     return Frame.newBuilder().setStreamId(streamId).setRequestHead(head).build();

@@ -1,0 +1,13 @@
+package io.zrouter.router.upstream;
+
+/**
+ * One worker as the admin endpoint shows it.
+ *
+ * @param id the worker's own id, from its hello
+ * @param routingId its connection's routing id on the addressed socket
+ * @param inFlight streams it holds now
+ * @param lastSeenMillisAgo how long since it last sent anything (a heartbeat at least)
+ * @param joinedAtUnixMillis when it said hello
+ */
+public record WorkerView(
+    String id, String routingId, int inFlight, long lastSeenMillisAgo, long joinedAtUnixMillis) {}

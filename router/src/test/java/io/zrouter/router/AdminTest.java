@@ -1,0 +1,84 @@
+package io.zrouter.router;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.zrouter.proto.Accept;
+import io.zrouter.proto.Frame;
+import io.zrouter.proto.WorkerHello;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The admin listener shows the workers on the addressed path and what they hold. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class AdminTest {
+  private final HttpClient client = HttpClient.newHttpClient();
+  private Router router;
+  private FakeWorker worker;
+
+  @BeforeEach
+  void start() throws Exception {
+    router = TestRouters.start(TestRouters.config());
+    worker = new FakeWorker(router.workerEndpoint());
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    worker.close();
+    router.close(Duration.ZERO);
+  }
+
+  private HttpResponse<String> admin(String path) throws Exception {
+    URI uri = URI.create("http://127.0.0.1:" + router.adminAddress().getPort() + path);
+    return client.send(HttpRequest.newBuilder(uri).build(), BodyHandlers.ofString());
+  }
+
+  @Test
+  void health_isOk() throws Exception {
+    HttpResponse<String> r = admin("/_zrouter/health");
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).isEqualTo("ok\n");
+  }
+
+  @Test
+  void workers_listsEachWorkerWithItsInFlightStreams() throws Exception {
+    assertThat(admin("/_zrouter/workers").body()).contains("\"workers\":[]");
+
+    CompletableFuture<HttpResponse<String>> pending =
+        client.sendAsync(
+            HttpRequest.newBuilder(TestRouters.uri(router, "/held")).build(),
+            BodyHandlers.ofString());
+    FakeWorker.ReceivedRequest request = worker.takeRequest(Duration.ofSeconds(5));
+    worker.connectAddressed(request.frames().get(0).getRequestHead().getAddressedPort());
+    worker.sendAddressed(
+        Frame.newBuilder()
+            .setWorkerHello(WorkerHello.newBuilder().setProtocolVersion(1).setWorkerId("w-admin"))
+            .build(),
+        Frame.newBuilder()
+            .setStreamId(request.streamId())
+            .setAccept(Accept.getDefaultInstance())
+            .build());
+
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(
+            () ->
+                assertThat(admin("/_zrouter/workers").body())
+                    .contains(
+                        "\"id\":\"w-admin\"", "\"routing_id\":\"fake-worker\"", "\"in_flight\":1")
+                    .contains("\"streams_in_flight\":1")
+                    .contains("\"last_heartbeat_age_ms\":"));
+    assertThat(admin("/_zrouter/nope").statusCode()).isEqualTo(404);
+    pending.cancel(true);
+  }
+}

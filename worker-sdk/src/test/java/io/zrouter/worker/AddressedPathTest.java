@@ -1,0 +1,361 @@
+package io.zrouter.worker;
+
+import static io.zrouter.worker.testing.FakeRouter.DEFAULT_WAIT;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.zrouter.proto.Frame;
+import io.zrouter.proto.FrameCodec;
+import io.zrouter.proto.WorkerHello;
+import io.zrouter.worker.testing.FakeAddressedSocket;
+import io.zrouter.worker.testing.FakeRouter;
+import io.zrouter.worker.testing.NoLeakedThreads;
+import io.zrouter.worker.testing.ReceivedResponse;
+import io.zrouter.worker.testing.Requests;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The addressed path: a router that names its addressed socket in a request gets a DEALER from the
+ * worker, every frame of that stream (accept included) on it, and can cancel the stream through it.
+ */
+@Timeout(30)
+@ExtendWith(NoLeakedThreads.class)
+class AddressedPathTest {
+  private static final Duration QUIET = Duration.ofMillis(200);
+
+  private FakeRouter router;
+  private FakeAddressedSocket addressed;
+  private Worker worker;
+
+  @BeforeEach
+  void startRouter() {
+    router = new FakeRouter();
+    addressed = router.bindAddressed();
+  }
+
+  @AfterEach
+  void stopAll() {
+    if (worker != null) {
+      worker.close();
+    }
+    router.close();
+  }
+
+  private Worker start(Handler handler) {
+    worker =
+        Worker.builder()
+            .connect(router.endpoint())
+            .id("test-worker")
+            .concurrency(3)
+            .handler(handler)
+            .start();
+    return worker;
+  }
+
+  @Test
+  void addressedPort_opensALinkWithHello_andTheWholeStreamTakesIt() {
+    start((req, res) -> res.send("via " + req.path()));
+
+    router.send(Requests.get(1, "/first", addressed.port()));
+    FakeAddressedSocket.Received hello = addressed.takeHello(DEFAULT_WAIT);
+    ReceivedResponse first = addressed.takeStream(1, DEFAULT_WAIT);
+    router.send(Requests.get(2, "/second", addressed.port()));
+    ReceivedResponse second = addressed.takeStream(2, DEFAULT_WAIT);
+
+    WorkerHello workerHello = hello.frame().getWorkerHello();
+    assertThat(hello.frame().getStreamId()).isZero();
+    assertThat(workerHello.getProtocolVersion()).isEqualTo(FrameCodec.PROTOCOL_VERSION);
+    assertThat(workerHello.getWorkerId()).isEqualTo("test-worker");
+    assertThat(workerHello.getConcurrency()).isEqualTo(3);
+    assertThat(hello.identityText()).matches("test-worker/[0-9a-f]{8}");
+    // the link is opened before the first request is dispatched, so all of that stream comes on
+    // it too, after the hello (its accept is queued just after the handler is handed the
+    // request, so a fast handler's response head may overtake it: any response frame acknowledges)
+    List<Frame> arrivals = addressed.arrivals();
+    assertThat(arrivals.get(0).hasWorkerHello()).isTrue();
+    assertThat(arrivals.subList(1, 4))
+        .allMatch(f -> f.getStreamId() == 1)
+        .anyMatch(Frame::hasAccept)
+        .anyMatch(Frame::hasResponseHead)
+        .anyMatch(Frame::hasBody);
+    assertThat(addressed.wasAccepted(1)).isTrue();
+    assertThat(addressed.wasAccepted(2)).isTrue();
+    assertThat(first.bodyText()).isEqualTo("via /first");
+    assertThat(second.bodyText()).isEqualTo("via /second");
+    assertThat(addressed.hellos()).isEmpty(); // one link, one hello
+    // nothing at all came back on the dispatch socket
+    assertThat(router.isQuietFor(QUIET)).isTrue();
+    assertThat(router.wasAccepted(1)).isFalse();
+  }
+
+  @Test
+  void idleLink_sendsHeartbeatsAndNothingElse() {
+    start((req, res) -> res.send("ok"));
+    router.send(Requests.get(1, "/once", addressed.port()));
+    addressed.takeStream(1, DEFAULT_WAIT);
+
+    // An idle second and a half: at least one heartbeat, and no other frame.
+    assertThat(addressed.isQuietFor(Duration.ofMillis(1500))).isTrue();
+    assertThat(addressed.heartbeats()).isGreaterThanOrEqualTo(1);
+  }
+
+  @Test
+  void routers_areKnownByTheEndpointTheWorkerWasGiven() {
+    try (FakeRouter second = new FakeRouter()) {
+      FakeAddressedSocket secondAddressed = second.bindAddressed();
+      worker =
+          Worker.builder()
+              .connect(router.endpoint())
+              .connect(second.endpoint())
+              .handler((req, res) -> res.send("ok"))
+              .start();
+
+      router.send(Requests.get(1, "/", addressed.port()));
+      second.send(Requests.get(1, "/", secondAddressed.port()));
+      addressed.takeStream(1, DEFAULT_WAIT);
+      secondAddressed.takeStream(1, DEFAULT_WAIT);
+
+      // the routing id of each router is its endpoint (ZMQ_CONNECT_ROUTING_ID), not the identity
+      // its DEALER announced; its host is where the link connects
+      assertThat(worker.addressedEndpoints())
+          .isEqualTo(
+              Map.of(
+                  router.endpoint(), "tcp://127.0.0.1:" + addressed.port(),
+                  second.endpoint(), "tcp://127.0.0.1:" + secondAddressed.port()));
+      worker.close();
+    }
+  }
+
+  @Test
+  void noAddressedPort_usesTheRouterSocketOnly() {
+    start((req, res) -> res.send("plain"));
+
+    router.send(Requests.get(1, "/"));
+    ReceivedResponse response = router.takeStream(1);
+
+    assertThat(response.bodyText()).isEqualTo("plain");
+    assertThat(router.wasAccepted(1)).isTrue();
+    assertThat(worker.addressedEndpoints()).isEmpty();
+    assertThat(addressed.isQuietFor(QUIET)).isTrue(); // not even connected: no hello
+  }
+
+  @Test
+  void resetOnTheLink_cancelsAStreamingHandlerAtItsNextWrite() throws Exception {
+    CompletableFuture<Long> noticedAt = new CompletableFuture<>();
+    AtomicReference<Boolean> cancelledFlag = new AtomicReference<>();
+    AtomicReference<IOException> failure = new AtomicReference<>();
+    start(
+        (req, res) -> {
+          OutputStream out = res.body();
+          try {
+            for (int i = 0; ; i++) {
+              out.write(("tick " + i + "\n").getBytes(StandardCharsets.UTF_8));
+              out.flush();
+              Thread.sleep(20);
+            }
+          } catch (IOException e) {
+            long now = System.nanoTime();
+            cancelledFlag.set(req.isCancelled());
+            failure.set(e);
+            noticedAt.complete(now);
+            throw e;
+          }
+        });
+
+    router.send(Requests.get(1, "/ticks", addressed.port()));
+    byte[] identity = addressed.takeHello(DEFAULT_WAIT).identity();
+    assertThat(addressed.takeFrame(1, DEFAULT_WAIT).frame().hasResponseHead()).isTrue();
+    assertThat(addressed.takeFrame(1, DEFAULT_WAIT).frame().hasBody()).isTrue();
+
+    long sentAt = System.nanoTime();
+    addressed.send(identity, Requests.reset(1));
+    long noticed = noticedAt.get(5, TimeUnit.SECONDS);
+
+    assertThat(TimeUnit.NANOSECONDS.toMillis(noticed - sentAt)).isLessThan(100);
+    assertThat(cancelledFlag.get()).isTrue();
+    assertThat(failure.get()).hasMessageContaining("reset by router (RESET_REASON_CANCEL)");
+    // the worker says nothing more on a stream the router reset: no end, no reset
+    assertThat(addressed.framesWithin(1, QUIET)).noneMatch(ReceivedResponse::endsStream);
+  }
+
+  @Test
+  void resetOnTheLink_wakesAHandlerBlockedOnBackPressure() throws Exception {
+    // a second router that never reads (it holds at most 2 unread messages) takes one stream,
+    // which fills the worker's whole outbound budget
+    try (FakeRouter stalled = new FakeRouter()) {
+      FakeAddressedSocket stalledLink = stalled.bindAddressed(2);
+      Map<String, Thread> handlers = new java.util.concurrent.ConcurrentHashMap<>();
+      CompletableFuture<Long> noticedAt = new CompletableFuture<>();
+      worker =
+          Worker.builder()
+              .connect(router.endpoint())
+              .connect(stalled.endpoint())
+              .drainTimeout(Duration.ofMillis(100)) // the hog never ends by itself
+              .handler(
+                  (req, res) -> {
+                    handlers.put(req.path(), Thread.currentThread());
+                    OutputStream out = res.body();
+                    byte[] chunk = new byte[64 * 1024];
+                    try {
+                      while (true) {
+                        out.write(chunk);
+                      }
+                    } catch (IOException e) {
+                      noticedAt.complete(System.nanoTime());
+                      throw e;
+                    }
+                  })
+              .start();
+
+      stalled.send(Requests.get(1, "/hog", stalledLink.port()));
+      stalledLink.takeHello(DEFAULT_WAIT);
+      awaitWaiting(handlers, "/hog"); // the only untimed wait in a write is the outbound budget
+      router.send(Requests.get(1, "/blocked", addressed.port()));
+      byte[] identity = addressed.takeHello(DEFAULT_WAIT).identity();
+      addressed.awaitAccepted(1, DEFAULT_WAIT);
+      awaitWaiting(handlers, "/blocked");
+
+      long sentAt = System.nanoTime();
+      addressed.send(identity, Requests.reset(1));
+      long noticed = noticedAt.get(5, TimeUnit.SECONDS);
+
+      // the budget is still full (the hog's frames are stuck), yet the reset stream's writer wakes
+      assertThat(TimeUnit.NANOSECONDS.toMillis(noticed - sentAt)).isLessThan(100);
+      awaitWaiting(handlers, "/hog"); // still blocked: the wake-up was for the reset stream
+      worker.close(); // interrupts the hog
+    }
+  }
+
+  private static void awaitWaiting(Map<String, Thread> handlers, String path) {
+    await()
+        .atMost(DEFAULT_WAIT)
+        .pollInterval(Duration.ofMillis(5))
+        .until(
+            () ->
+                handlers.containsKey(path)
+                    && handlers.get(path).getState() == Thread.State.WAITING);
+  }
+
+  @Test
+  void bodyOnTheLink_feedsTheRequestBody() {
+    start((req, res) -> res.send(req.bodyBytes()));
+
+    router.send(
+        Requests.frame(
+            1, Requests.head("POST", "/upload", false).setAddressedPort(addressed.port())));
+    byte[] identity = addressed.takeHello(DEFAULT_WAIT).identity();
+    addressed.awaitAccepted(1, DEFAULT_WAIT);
+    addressed.send(identity, Requests.body(1, "up".getBytes(StandardCharsets.UTF_8), false));
+    addressed.send(identity, Requests.body(1, "load".getBytes(StandardCharsets.UTF_8), true));
+
+    assertThat(addressed.takeStream(1, DEFAULT_WAIT).bodyText()).isEqualTo("upload");
+  }
+
+  @Test
+  void junkOnTheLink_isDroppedAndTheWorkerKeepsServing() {
+    start((req, res) -> res.send("ok"));
+    router.send(Requests.get(1, "/", addressed.port()));
+    byte[] identity = addressed.takeHello(DEFAULT_WAIT).identity();
+    addressed.takeStream(1, DEFAULT_WAIT);
+
+    addressed.sendRaw(identity, "not protobuf".getBytes(StandardCharsets.UTF_8));
+    addressed.sendRaw(identity, new byte[0]);
+    addressed.send(identity, Requests.get(7, "/dispatched-on-the-wrong-socket"));
+    addressed.send(
+        identity,
+        Frame.newBuilder()
+            .setStreamId(0)
+            .setHeartbeat(io.zrouter.proto.Heartbeat.newBuilder().setSentUnixMs(1))
+            .build(),
+        Requests.reset(99));
+    router.send(Requests.get(2, "/after", addressed.port()));
+
+    assertThat(addressed.takeStream(2, DEFAULT_WAIT).bodyText()).isEqualTo("ok");
+    assertThat(addressed.wasAccepted(7)).isFalse();
+  }
+
+  @Test
+  void newAddressedPort_replacesTheLinkAndCancelsTheStreamsOnTheOldOne() throws Exception {
+    FakeAddressedSocket restarted = router.bindAddressed();
+    CompletableFuture<Boolean> oldStreamCancelled = new CompletableFuture<>();
+    start(
+        (req, res) -> {
+          if (req.path().equals("/long")) {
+            OutputStream out = res.body();
+            out.flush();
+            while (!req.isCancelled()) {
+              Thread.sleep(5);
+            }
+            oldStreamCancelled.complete(true);
+          } else {
+            res.send("new link");
+          }
+        });
+    router.send(Requests.get(1, "/long", addressed.port()));
+    addressed.takeHello(DEFAULT_WAIT);
+    addressed.takeFrame(1, DEFAULT_WAIT);
+
+    router.send(Requests.get(2, "/", restarted.port()));
+
+    assertThat(oldStreamCancelled.get(5, TimeUnit.SECONDS)).isTrue();
+    assertThat(restarted.takeHello(DEFAULT_WAIT).identityText()).startsWith("test-worker/");
+    assertThat(restarted.takeStream(2, DEFAULT_WAIT).bodyText()).isEqualTo("new link");
+    assertThat(worker.addressedEndpoints())
+        .containsExactly(Map.entry(router.endpoint(), "tcp://127.0.0.1:" + restarted.port()));
+
+    // a router that no longer names an addressed socket gets its answers on the router socket
+    router.send(Requests.get(3, "/"));
+    assertThat(router.takeStream(3).bodyText()).isEqualTo("new link");
+    assertThat(worker.addressedEndpoints()).isEmpty();
+  }
+
+  @Test
+  void restartedAddressedSocket_getsTheHelloAgainOnReconnect() {
+    start((req, res) -> res.send("ok"));
+    router.send(Requests.get(1, "/", addressed.port()));
+    byte[] identity = addressed.takeHello(DEFAULT_WAIT).identity();
+    addressed.takeStream(1, DEFAULT_WAIT);
+
+    addressed.restart(DEFAULT_WAIT);
+    router.send(Requests.get(2, "/", addressed.port()));
+
+    FakeAddressedSocket.Received again = addressed.takeHello(DEFAULT_WAIT);
+    assertThat(again.identity()).isEqualTo(identity);
+    assertThat(addressed.takeStream(2, DEFAULT_WAIT).bodyText()).isEqualTo("ok");
+  }
+
+  @Test
+  void routerSocketReset_alsoSetsIsCancelled() throws Exception {
+    CompletableFuture<Request> running = new CompletableFuture<>();
+    CompletableFuture<Boolean> sawCancel = new CompletableFuture<>();
+    start(
+        (req, res) -> {
+          running.complete(req);
+          while (!req.isCancelled()) {
+            Thread.sleep(1);
+          }
+          sawCancel.complete(true);
+        });
+
+    router.send(Requests.get(1, "/wait"));
+    Request request = running.get(5, TimeUnit.SECONDS);
+    assertThat(request.isCancelled()).isFalse();
+    router.send(Requests.reset(1));
+
+    assertThat(sawCancel.get(5, TimeUnit.SECONDS)).isTrue();
+    assertThat(request.isCancelled()).isTrue();
+  }
+}
