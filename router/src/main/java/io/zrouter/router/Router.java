@@ -67,7 +67,7 @@ public final class Router implements AutoCloseable {
     StreamRegistry registry = new StreamRegistry();
     WorkerLink link;
     try {
-      link = WorkerLink.start(config.bind(), config.workerWait(), config.acceptTimeout(), registry);
+      link = WorkerLink.start(config, registry);
     } catch (RuntimeException e) {
       throw new StartupException(
           "cannot bind worker endpoint " + config.bind() + ": " + describe(e), e);

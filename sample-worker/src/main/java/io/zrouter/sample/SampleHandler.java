@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>{@code GET /stats}</td><td>JSON: {@code cancelled} and {@code active} endless
  *       streams</td></tr>
  *   <tr><td>{@code GET /bytes?n=N}</td><td>N bytes in 64 KiB chunks, no length</td></tr>
- *   <tr><td>{@code GET /sleep?ms=N}</td><td>answers after N ms</td></tr>
+ *   <tr><td>{@code GET or POST /sleep?ms=N}</td><td>answers after N ms</td></tr>
  *   <tr><td>{@code GET /trailers}</td><td>a small body, then trailer {@code x-checksum}</td></tr>
  *   <tr><td>{@code GET /status/N}</td><td>status N, empty body</td></tr>
  *   <tr><td>{@code GET /fail}</td><td>the handler throws (the SDK answers 500)</td></tr>
@@ -53,7 +53,7 @@ public final class SampleHandler implements Handler {
           "/sha256", new Route("POST", this::sha256),
           "/stream", new Route("GET", this::stream),
           "/bytes", new Route("GET", this::bytes),
-          "/sleep", new Route("GET", this::sleep),
+          "/sleep", new Route("GET, POST", this::sleep),
           "/trailers", new Route("GET", this::trailers),
           "/stats", new Route("GET", this::stats),
           "/fail", new Route("GET", this::fail));
@@ -82,7 +82,7 @@ public final class SampleHandler implements Handler {
     }
     if (route == null) {
       response.status(404).send("not found\n");
-    } else if (!route.method().equals(request.method())) {
+    } else if (!route.allows(request.method())) {
       response.status(405).header("allow", route.method()).send("method not allowed\n");
     } else {
       try {
@@ -260,7 +260,12 @@ public final class SampleHandler implements Handler {
     void serve(Request request, Response response) throws Exception;
   }
 
-  private record Route(String method, Endpoint endpoint) {}
+  /** {@code method}: one method, or several as in an Allow header ("GET, POST"). */
+  private record Route(String method, Endpoint endpoint) {
+    boolean allows(String m) {
+      return java.util.Arrays.asList(method.split(", ")).contains(m);
+    }
+  }
 
   /** A request parameter the endpoint cannot use: answered with 400. */
   private static final class BadRequest extends Exception {

@@ -35,6 +35,9 @@ public final class RouterCommandLine {
         "  --accept-timeout DURATION  resend a request no worker acknowledged within this (default "
             + Units.formatDuration(d.acceptTimeout())
             + ")",
+        "  --worker-liveness DURATION  a worker silent this long is taken for dead (default "
+            + Units.formatDuration(d.workerLiveness())
+            + ")",
         "  --shutdown-grace DURATION how long in-flight responses may run after SIGTERM (default "
             + Units.formatDuration(d.shutdownGrace())
             + ")",
@@ -88,6 +91,8 @@ public final class RouterCommandLine {
                   config.withRequestTimeout(positive(Units.parseDuration(value), flag));
               case "--accept-timeout" ->
                   config.withAcceptTimeout(positive(Units.parseDuration(value), flag));
+              case "--worker-liveness" ->
+                  config.withWorkerLiveness(positive(Units.parseDuration(value), flag));
               case "--shutdown-grace" -> config.withShutdownGrace(Units.parseDuration(value));
               case "--tls-cert" -> {
                 tlsCert = Path.of(value);

@@ -15,6 +15,8 @@ import java.util.Objects;
  * @param workerWait how long a request waits for a worker before 503
  * @param requestTimeout how long a request waits for response headers before 504
  * @param acceptTimeout how long a sent request may go unacknowledged before it is sent again
+ * @param workerLiveness how long a worker on the addressed path may stay silent before it is taken
+ *     for dead (its idempotent unanswered requests go elsewhere, the rest get 502/reset)
  * @param shutdownGrace how long in-flight responses may take to finish on shutdown
  * @param ioThreads Netty event loop threads; 0 means Netty's default (2 x cores)
  * @param maxHeaderSize largest HTTP/1.1 header block or HTTP/2 header list, in bytes; larger gets
@@ -27,6 +29,7 @@ public record RouterConfig(
     Duration workerWait,
     Duration requestTimeout,
     Duration acceptTimeout,
+    Duration workerLiveness,
     Duration shutdownGrace,
     int ioThreads,
     int maxHeaderSize,
@@ -49,6 +52,7 @@ public record RouterConfig(
     Objects.requireNonNull(workerWait, "workerWait");
     Objects.requireNonNull(requestTimeout, "requestTimeout");
     Objects.requireNonNull(acceptTimeout, "acceptTimeout");
+    Objects.requireNonNull(workerLiveness, "workerLiveness");
     Objects.requireNonNull(shutdownGrace, "shutdownGrace");
     if (maxBody < 0 || maxBody > Integer.MAX_VALUE - 8) {
       throw new IllegalArgumentException("maxBody must be between 0 and 2 GiB");
@@ -70,6 +74,7 @@ public record RouterConfig(
         Duration.ofSeconds(5),
         Duration.ofSeconds(30),
         Duration.ofSeconds(1),
+        Duration.ofSeconds(3),
         Duration.ofSeconds(10),
         0,
         16 * 1024,
@@ -85,6 +90,7 @@ public record RouterConfig(
         workerWait,
         requestTimeout,
         acceptTimeout,
+        workerLiveness,
         shutdownGrace,
         ioThreads,
         maxHeaderSize,
@@ -100,6 +106,7 @@ public record RouterConfig(
         workerWait,
         requestTimeout,
         acceptTimeout,
+        workerLiveness,
         shutdownGrace,
         ioThreads,
         maxHeaderSize,
@@ -115,6 +122,7 @@ public record RouterConfig(
         workerWait,
         requestTimeout,
         acceptTimeout,
+        workerLiveness,
         shutdownGrace,
         ioThreads,
         maxHeaderSize,
@@ -130,6 +138,7 @@ public record RouterConfig(
         value,
         requestTimeout,
         acceptTimeout,
+        workerLiveness,
         shutdownGrace,
         ioThreads,
         maxHeaderSize,
@@ -145,6 +154,7 @@ public record RouterConfig(
         workerWait,
         value,
         acceptTimeout,
+        workerLiveness,
         shutdownGrace,
         ioThreads,
         maxHeaderSize,
@@ -159,6 +169,23 @@ public record RouterConfig(
         maxBody,
         workerWait,
         requestTimeout,
+        value,
+        workerLiveness,
+        shutdownGrace,
+        ioThreads,
+        maxHeaderSize,
+        tls,
+        adminListen);
+  }
+
+  public RouterConfig withWorkerLiveness(Duration value) {
+    return new RouterConfig(
+        listen,
+        bind,
+        maxBody,
+        workerWait,
+        requestTimeout,
+        acceptTimeout,
         value,
         shutdownGrace,
         ioThreads,
@@ -175,6 +202,7 @@ public record RouterConfig(
         workerWait,
         requestTimeout,
         acceptTimeout,
+        workerLiveness,
         value,
         ioThreads,
         maxHeaderSize,
@@ -190,6 +218,7 @@ public record RouterConfig(
         workerWait,
         requestTimeout,
         acceptTimeout,
+        workerLiveness,
         shutdownGrace,
         value,
         maxHeaderSize,
@@ -205,6 +234,7 @@ public record RouterConfig(
         workerWait,
         requestTimeout,
         acceptTimeout,
+        workerLiveness,
         shutdownGrace,
         ioThreads,
         value,
@@ -220,6 +250,7 @@ public record RouterConfig(
         workerWait,
         requestTimeout,
         acceptTimeout,
+        workerLiveness,
         shutdownGrace,
         ioThreads,
         maxHeaderSize,
@@ -235,6 +266,7 @@ public record RouterConfig(
         workerWait,
         requestTimeout,
         acceptTimeout,
+        workerLiveness,
         shutdownGrace,
         ioThreads,
         maxHeaderSize,

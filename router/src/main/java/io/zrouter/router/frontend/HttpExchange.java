@@ -222,6 +222,13 @@ final class HttpExchange implements ProxyStream {
   }
 
   @Override
+  public void onUpstreamLost() {
+    log.warn("worker died holding stream: stream = {}, request_id = {}", id, requestId);
+    fail(Reason.UPSTREAM_LOST, null);
+    flush();
+  }
+
+  @Override
   public void onNoWorker() {
     replyLocally(Reason.NO_WORKER, null); // the link already gave the request up
     flush();

@@ -18,6 +18,7 @@ final class LocalReply {
     TIMEOUT(HttpResponseStatus.GATEWAY_TIMEOUT, "worker did not answer in time"),
     BAD_UPSTREAM_RESPONSE(HttpResponseStatus.BAD_GATEWAY, "worker sent an invalid response"),
     UPSTREAM_RESET(HttpResponseStatus.BAD_GATEWAY, "worker failed before responding"),
+    UPSTREAM_LOST(HttpResponseStatus.BAD_GATEWAY, "worker died before responding"),
     SHUTTING_DOWN(HttpResponseStatus.SERVICE_UNAVAILABLE, "router is shutting down"),
     BAD_REQUEST(HttpResponseStatus.BAD_REQUEST, "malformed request"),
     URI_TOO_LONG(HttpResponseStatus.REQUEST_URI_TOO_LONG, "request line too long"),

@@ -84,7 +84,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             proxy.link().addressedPort());
     byte[][] parts = RequestEncoder.encode(envelope, request);
     current.start(proxy.config().requestTimeout());
-    proxy.link().dispatch(new Dispatch(current, parts, System.nanoTime()));
+    proxy.link().dispatch(new Dispatch(current, parts, System.nanoTime(), isIdempotent(request)));
   }
 
   @Override
@@ -94,6 +94,17 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       current.onDownstreamClosed();
     }
     ctx.fireChannelInactive();
+  }
+
+  /** RFC 9110 idempotent methods, or a client that vouches with an Idempotency-Key. */
+  private static boolean isIdempotent(FullHttpRequest request) {
+    HttpMethod m = request.method();
+    return HttpMethod.GET.equals(m)
+        || HttpMethod.HEAD.equals(m)
+        || HttpMethod.OPTIONS.equals(m)
+        || HttpMethod.PUT.equals(m)
+        || HttpMethod.DELETE.equals(m)
+        || request.headers().contains("idempotency-key");
   }
 
   /** The last handler: whatever went wrong on this connection or stream ends it. */

@@ -25,6 +25,12 @@ public interface ProxyStream {
   /** A frame for this stream could not be decoded or broke the protocol. */
   void onUpstreamProtocolError(String reason);
 
+  /**
+   * The worker holding the stream died (went silent past the liveness timeout) and the request
+   * cannot be sent elsewhere: 502 before the response started, a reset after.
+   */
+  void onUpstreamLost();
+
   /** No worker took the request within the configured wait. */
   void onNoWorker();
 

@@ -26,7 +26,7 @@ final class AddressedWorkers {
     final String name;
     final long joinedAtMillis;
     long lastSeenNanos;
-    int inFlight;
+    final java.util.Set<Long> streams = new java.util.HashSet<>();
 
     Worker(byte[] routingId, String name, long nowNanos) {
       this.routingId = routingId;
@@ -76,7 +76,7 @@ final class AddressedWorkers {
       byRoutingId.put(key(routingId), w);
     }
     if (streamOwner.putIfAbsent(streamId, w) == null) {
-      w.inFlight++;
+      w.streams.add(streamId);
     }
   }
 
@@ -89,21 +89,28 @@ final class AddressedWorkers {
   void streamEnded(long streamId) {
     Worker w = streamOwner.remove(streamId);
     if (w != null) {
-      w.inFlight--;
+      w.streams.remove(streamId);
     }
   }
 
-  /** Forgets workers silent for longer than the liveness timeout, logging each. */
-  void expire(long nowNanos) {
+  /**
+   * Forgets workers silent for longer than the liveness timeout (dead, or cut off), logging each,
+   * and hands every stream they held to {@code lost}.
+   */
+  void expire(long nowNanos, java.util.function.LongConsumer lost) {
     for (Iterator<Worker> it = byRoutingId.values().iterator(); it.hasNext(); ) {
       Worker w = it.next();
       if (nowNanos - w.lastSeenNanos > livenessNanos) {
         it.remove();
         log.warn(
-            "worker silent, forgotten: worker = {}, silent_ms = {}, in_flight = {}",
+            "worker dead (silent): worker = {}, silent_ms = {}, in_flight = {}",
             w.name,
             TimeUnit.NANOSECONDS.toMillis(nowNanos - w.lastSeenNanos),
-            w.inFlight);
+            w.streams.size());
+        for (long streamId : w.streams) {
+          streamOwner.remove(streamId);
+          lost.accept(streamId);
+        }
       }
     }
   }
@@ -120,7 +127,7 @@ final class AddressedWorkers {
           new WorkerView(
               w.name,
               key(w.routingId),
-              w.inFlight,
+              w.streams.size(),
               TimeUnit.NANOSECONDS.toMillis(nowNanos - w.lastSeenNanos),
               w.joinedAtMillis));
     }

@@ -9,5 +9,8 @@ import io.zrouter.router.stream.ProxyStream;
  * @param parts one encoded frame per message part, request head first
  * @param queuedAtNanos {@link System#nanoTime()} when it was queued; the worker wait counts from
  *     here
+ * @param idempotent safe to run twice (GET, HEAD, OPTIONS, PUT, DELETE, or an Idempotency-Key): may
+ *     go to another worker when the one running it dies before answering
  */
-public record Dispatch(ProxyStream stream, byte[][] parts, long queuedAtNanos) {}
+public record Dispatch(
+    ProxyStream stream, byte[][] parts, long queuedAtNanos, boolean idempotent) {}

@@ -5,11 +5,11 @@ import io.zrouter.proto.FrameCodec;
 import io.zrouter.proto.MalformedFrameException;
 import io.zrouter.proto.Reset;
 import io.zrouter.proto.ResetReason;
+import io.zrouter.router.config.RouterConfig;
 import io.zrouter.router.stream.ProxyStream;
 import io.zrouter.router.stream.StreamRegistry;
 import io.zrouter.router.stream.UpstreamControl;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
@@ -49,10 +49,8 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
   private final ZMQ.Socket addressed;
   private final int addressedPort;
 
-  /** A worker silent this long (no frame, not even a heartbeat) is forgotten. */
-  private static final long WORKER_LIVENESS_NANOS = TimeUnit.SECONDS.toNanos(3);
-
-  private final AddressedWorkers workers = new AddressedWorkers(WORKER_LIVENESS_NANOS);
+  private final long livenessNanos;
+  private final AddressedWorkers workers;
   private final Wakeup wakeup = new Wakeup();
 
   /** {@link Dispatch}es and {@link StreamReset}s from the event loops, in order. */
@@ -61,19 +59,27 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
   private final HeldRequests held;
   private final UnacceptedRequests unaccepted;
   private final ResponseBatch batch = new ResponseBatch();
+
+  /**
+   * Idempotent requests sent and not yet answered with a response head, kept so they can go to
+   * another worker if theirs dies first.
+   */
+  private final java.util.Map<Long, Dispatch> retryable = new java.util.HashMap<>();
+
   private final Thread thread;
   private volatile boolean running = true;
 
   private WorkerLink(
+      RouterConfig config,
       StreamRegistry registry,
-      Duration workerWait,
-      Duration acceptTimeout,
       ZContext context,
       ZMQ.Socket dealer,
       ZMQ.Socket addressed) {
     this.registry = registry;
-    this.held = new HeldRequests(workerWait.toNanos());
-    this.unaccepted = new UnacceptedRequests(acceptTimeout.toNanos());
+    this.held = new HeldRequests(config.workerWait().toNanos());
+    this.unaccepted = new UnacceptedRequests(config.acceptTimeout().toNanos());
+    this.livenessNanos = config.workerLiveness().toNanos();
+    this.workers = new AddressedWorkers(livenessNanos);
     this.context = context;
     this.dealer = dealer;
     this.boundEndpoint = dealer.getLastEndpoint();
@@ -87,8 +93,8 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
    *
    * @throws ZMQException when the endpoint cannot be bound (in use, bad address)
    */
-  public static WorkerLink start(
-      String bindEndpoint, Duration workerWait, Duration acceptTimeout, StreamRegistry registry) {
+  public static WorkerLink start(RouterConfig config, StreamRegistry registry) {
+    String bindEndpoint = config.bind();
     ZContext context = new ZContext(1);
     try {
       ZMQ.Socket dealer = context.createSocket(SocketType.DEALER);
@@ -103,8 +109,7 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
       dealer.setHandshakeIvl(3000);
       dealer.bind(bindEndpoint);
       ZMQ.Socket addressed = bindAddressed(context, bindEndpoint, dealer.getLastEndpoint());
-      WorkerLink link =
-          new WorkerLink(registry, workerWait, acceptTimeout, context, dealer, addressed);
+      WorkerLink link = new WorkerLink(config, registry, context, dealer, addressed);
       link.thread.start();
       return link;
     } catch (RuntimeException e) {
@@ -203,7 +208,7 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
         receive();
         receiveAddressed();
         long now = System.nanoTime();
-        workers.expire(now);
+        workers.expire(now, this::upstreamLost);
         unaccepted.expire(now, this::redispatch);
         sendHeld(now);
         held.expire(
@@ -231,9 +236,24 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
     return poller;
   }
 
+  /** The worker holding the stream died: send an idempotent request elsewhere, else give up. */
+  private void upstreamLost(long streamId) {
+    Dispatch again = retryable.remove(streamId);
+    if (again != null && !again.stream().isDone()) {
+      log.info("worker died before answering stream {}; sending it to another worker", streamId);
+      held.addFirst(again);
+      return;
+    }
+    ProxyStream stream = registry.get(streamId);
+    if (stream != null) {
+      stream.executor().execute(stream::onUpstreamLost);
+    }
+  }
+
   /** Tells the worker holding the stream to stop; a request no worker took is just dropped. */
   private void resetUpstream(StreamReset reset) {
     long streamId = reset.streamId();
+    retryable.remove(streamId);
     unaccepted.accepted(streamId); // settled: never resend it
     byte[] owner = workers.ownerOf(streamId);
     workers.streamEnded(streamId);
@@ -271,7 +291,7 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
       next = Math.min(next, Math.min(HELD_RETRY_NANOS, held.nanosUntilNextExpiry(now)));
     }
     if (workers.size() > 0) {
-      next = Math.min(next, WORKER_LIVENESS_NANOS / 3); // notice silent workers in time
+      next = Math.min(next, livenessNanos / 3); // notice silent workers in time
     }
     if (next == Long.MAX_VALUE) {
       return -1;
@@ -294,6 +314,9 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
       }
       held.removeFirst();
       unaccepted.sent(d, now);
+      if (d.idempotent()) {
+        retryable.put(d.stream().id(), d);
+      }
     }
   }
 
@@ -361,6 +384,9 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
     }
     if (endsStream(frame)) {
       workers.streamEnded(streamId);
+    }
+    if (frame.hasResponseHead() || frame.hasReset()) {
+      retryable.remove(streamId); // answered (or refused, resent below): no retry on death
     }
     if (frame.hasReset() && frame.getReset().getReason() == ResetReason.RESET_REASON_REFUSED) {
       Dispatch refused = unaccepted.refused(streamId);
