@@ -23,6 +23,7 @@ final class TestWorkers implements AutoCloseable {
             .connect(endpoint)
             .id(id)
             .concurrency(64)
+            .drainTimeout(java.time.Duration.ofSeconds(2))
             .handler(new SampleHandler(id))
             .start();
     workers.add(worker);

@@ -35,7 +35,8 @@ public final class SampleWorker {
         options.id() != null
             ? options.id()
             : "sample-" + UUID.randomUUID().toString().substring(0, 8);
-    Worker.Builder builder = Worker.builder().id(id).handler(new SampleHandler(id));
+    Worker.Builder builder =
+        Worker.builder().id(id).handler(new SampleHandler(id)).drainTimeout(options.drainTimeout());
     options.endpoints().forEach(builder::connect);
     Worker worker;
     try {

@@ -12,7 +12,11 @@ import java.util.List;
  * @param help whether {@code --help} was given
  */
 public record SampleWorkerOptions(
-    List<String> endpoints, String id, Integer concurrency, boolean help) {
+    List<String> endpoints,
+    String id,
+    Integer concurrency,
+    java.time.Duration drainTimeout,
+    boolean help) {
 
   /** The router endpoint used when no {@code --connect} is given. */
   public static final String DEFAULT_ENDPOINT = "tcp://127.0.0.1:5555";
@@ -26,6 +30,8 @@ public record SampleWorkerOptions(
                              (default tcp://127.0.0.1:5555)
         --id ID              worker id (default: sample- plus a random suffix)
         --concurrency N      handler threads (default: 2 x processors, at least 4)
+        --drain-timeout DUR  on SIGTERM, how long in-flight requests may finish, e.g. 30s,
+                             500ms (default 30s); new requests go to other workers meanwhile
         --help               print this help and exit
 
       Flags also take the form --flag=value.
@@ -45,6 +51,7 @@ public record SampleWorkerOptions(
     List<String> endpoints = new ArrayList<>();
     String id = null;
     Integer concurrency = null;
+    java.time.Duration drainTimeout = java.time.Duration.ofSeconds(30);
     boolean help = false;
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
@@ -57,7 +64,7 @@ public record SampleWorkerOptions(
       }
       switch (name) {
         case "--help", "-h" -> help = true;
-        case "--connect", "--id", "--concurrency" -> {
+        case "--connect", "--id", "--concurrency", "--drain-timeout" -> {
           if (value == null) {
             if (i + 1 >= args.length) {
               throw new UsageException(name + " needs a value");
@@ -70,6 +77,7 @@ public record SampleWorkerOptions(
           switch (name) {
             case "--connect" -> endpoints.add(value);
             case "--id" -> id = value;
+            case "--drain-timeout" -> drainTimeout = parseDuration(value);
             default -> concurrency = parseConcurrency(value);
           }
         }
@@ -79,7 +87,20 @@ public record SampleWorkerOptions(
     if (endpoints.isEmpty()) {
       endpoints.add(DEFAULT_ENDPOINT);
     }
-    return new SampleWorkerOptions(List.copyOf(endpoints), id, concurrency, help);
+    return new SampleWorkerOptions(List.copyOf(endpoints), id, concurrency, drainTimeout, help);
+  }
+
+  private static java.time.Duration parseDuration(String value) throws UsageException {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m)").matcher(value);
+    if (!m.matches()) {
+      throw new UsageException("--drain-timeout must look like 500ms, 30s or 2m: " + value);
+    }
+    long n = Long.parseLong(m.group(1));
+    return switch (m.group(2)) {
+      case "ms" -> java.time.Duration.ofMillis(n);
+      case "s" -> java.time.Duration.ofSeconds(n);
+      default -> java.time.Duration.ofMinutes(n);
+    };
   }
 
   private static int parseConcurrency(String value) throws UsageException {

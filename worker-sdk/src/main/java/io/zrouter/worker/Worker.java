@@ -48,7 +48,7 @@ public final class Worker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Worker.class);
 
   /** How long {@link #close()} lets in-flight handlers finish before interrupting them. */
-  private static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(5);
+  private static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
 
   /** How long interrupted handlers get to stop. */
   private static final Duration INTERRUPT_TIMEOUT = Duration.ofSeconds(1);
@@ -105,10 +105,10 @@ public final class Worker implements AutoCloseable {
 
   /**
    * Stops the worker gracefully: new requests are refused (a {@code reset} with reason {@code
-   * REFUSED}, so a router may send them elsewhere), in-flight handlers get up to 5 seconds to
-   * finish (then they are interrupted), their last frames are sent, and the socket and every thread
-   * are closed. Idempotent; a second caller waits for the first to finish. Called from a handler,
-   * it returns at once and the worker closes in the background.
+   * REFUSED}, so a router may send them elsewhere), in-flight handlers get up to the drain timeout
+   * (30 s by default) to finish (then they are interrupted), their last frames are sent, and the
+   * socket and every thread are closed. Idempotent; a second caller waits for the first to finish.
+   * Called from a handler, it returns at once and the worker closes in the background.
    */
   @Override
   public void close() {
@@ -228,8 +228,11 @@ public final class Worker implements AutoCloseable {
       return this;
     }
 
-    /** Test seam, not API: how long close() waits before interrupting handlers. */
-    Builder drainTimeout(Duration timeout) {
+    /**
+     * How long {@link Worker#close()} lets running handlers finish before interrupting them
+     * (default 30 s). While draining, new requests are refused and go to other workers.
+     */
+    public Builder drainTimeout(Duration timeout) {
       this.drainTimeout = Objects.requireNonNull(timeout, "timeout");
       return this;
     }

@@ -132,6 +132,26 @@ class WorkerTest {
   }
 
   @Test
+  void requestPastItsDeadline_isNotStarted_andReportedAsTimeout() {
+    java.util.concurrent.atomic.AtomicBoolean ran = new java.util.concurrent.atomic.AtomicBoolean();
+    start(
+        (req, res) -> {
+          ran.set(true);
+          res.send("too late");
+        });
+
+    router.send(
+        Requests.frame(
+            1,
+            Requests.head("GET", "/late", true)
+                .setDeadlineUnixMs(System.currentTimeMillis() - 1000)));
+    ReceivedResponse response = router.takeStream(1);
+
+    assertThat(response.resetReason()).isEqualTo(io.zrouter.proto.ResetReason.RESET_REASON_TIMEOUT);
+    assertThat(ran).isFalse();
+  }
+
+  @Test
   void handlerException_becomes500WithRequestId() {
     start(
         (req, res) -> {

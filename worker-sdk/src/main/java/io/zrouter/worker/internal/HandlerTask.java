@@ -30,6 +30,16 @@ public final class HandlerTask implements Runnable {
       log.debug("skipping cancelled stream stream = {}", stream.id());
       return;
     }
+    long deadline = request.deadlineUnixMs();
+    if (deadline > 0 && System.currentTimeMillis() > deadline) {
+      // The router has answered 504 already: running it now would only waste work.
+      log.info(
+          "not starting a request past its deadline request_id = {} late_ms = {}",
+          stream.requestId(),
+          System.currentTimeMillis() - deadline);
+      stream.expire();
+      return;
+    }
     try {
       handler.handle(request, response);
       response.finish();

@@ -24,6 +24,11 @@ final class WorkerRequest implements Request {
   private final Map<String, List<String>> headers;
   private Map<String, List<String>> queryParams;
 
+  /** Epoch millis after which the router no longer waits for this request; 0 for none. */
+  long deadlineUnixMs() {
+    return head.getDeadlineUnixMs();
+  }
+
   WorkerRequest(RequestHead head, WorkerStream stream) {
     this.head = head;
     this.stream = stream;

@@ -139,6 +139,20 @@ public final class WorkerStream {
    * Answers a request that will never run with a {@code reset} (REFUSED): nothing was started, so
    * the router may send it elsewhere. Best effort; logs and gives up when the worker is gone.
    */
+  /** The request's deadline passed before a handler thread got to it: it is not started. */
+  void expire() {
+    Reset reset =
+        Reset.newBuilder()
+            .setReason(ResetReason.RESET_REASON_TIMEOUT)
+            .setMessage("deadline passed before the request started")
+            .build();
+    try {
+      send(List.of(Frame.newBuilder().setStreamId(id()).setReset(reset).build()));
+    } catch (IOException e) {
+      log.debug("could not expire stream stream = {} cause = {}", id(), e.toString());
+    }
+  }
+
   void refuse(String why) {
     Reset reset =
         Reset.newBuilder().setReason(ResetReason.RESET_REASON_REFUSED).setMessage(why).build();
