@@ -277,7 +277,8 @@ public final class Worker implements AutoCloseable {
               TimeUnit.MILLISECONDS,
               new LinkedBlockingQueue<>(),
               threads);
-      RequestDispatcher dispatcher = new RequestDispatcher(handler, pool, outbound, workerId);
+      RequestDispatcher dispatcher =
+          new RequestDispatcher(handler, pool, outbound, workerId, concurrency);
       WorkerIoThread io;
       try {
         io = new WorkerIoThread(workerId, connectTo, concurrency, wakeup, outbound, dispatcher);

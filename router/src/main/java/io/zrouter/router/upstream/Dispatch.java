@@ -11,6 +11,17 @@ import io.zrouter.router.stream.ProxyStream;
  *     here
  * @param idempotent safe to run twice (GET, HEAD, OPTIONS, PUT, DELETE, or an Idempotency-Key): may
  *     go to another worker when the one running it dies before answering
+ * @param refusals how many workers refused it so far (all busy, or draining)
  */
 public record Dispatch(
-    ProxyStream stream, byte[][] parts, long queuedAtNanos, boolean idempotent) {}
+    ProxyStream stream, byte[][] parts, long queuedAtNanos, boolean idempotent, int refusals) {
+
+  /** A fresh request, refused by nobody yet. */
+  public Dispatch(ProxyStream stream, byte[][] parts, long queuedAtNanos, boolean idempotent) {
+    this(stream, parts, queuedAtNanos, idempotent, 0);
+  }
+
+  Dispatch refusedOnceMore() {
+    return new Dispatch(stream, parts, queuedAtNanos, idempotent, refusals + 1);
+  }
+}

@@ -59,6 +59,7 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
   private final HeldRequests held;
   private final UnacceptedRequests unaccepted;
   private final ResponseBatch batch = new ResponseBatch();
+  private final RefusedRequests refused = new RefusedRequests();
 
   /**
    * Idempotent requests sent and not yet answered with a response head, kept so they can go to
@@ -210,6 +211,7 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
         long now = System.nanoTime();
         workers.expire(now, this::upstreamLost);
         unaccepted.expire(now, this::redispatch);
+        refused.release(now, held::addFirst);
         sendHeld(now);
         held.expire(
             now, expired -> expired.stream().executor().execute(expired.stream()::onNoWorker));
@@ -286,7 +288,7 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
 
   private long pollTimeoutMillis() {
     long now = System.nanoTime();
-    long next = unaccepted.nanosUntilNextTimeout(now);
+    long next = Math.min(unaccepted.nanosUntilNextTimeout(now), refused.nanosUntilNext(now));
     if (!held.isEmpty()) {
       next = Math.min(next, Math.min(HELD_RETRY_NANOS, held.nanosUntilNextExpiry(now)));
     }
@@ -389,13 +391,13 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
       retryable.remove(streamId); // answered (or refused, resent below): no retry on death
     }
     if (frame.hasReset() && frame.getReset().getReason() == ResetReason.RESET_REASON_REFUSED) {
-      Dispatch refused = unaccepted.refused(streamId);
-      if (refused != null) {
+      Dispatch again = unaccepted.refused(streamId);
+      if (again != null) {
         log.debug(
             "worker refused stream {}: {}; sending it again",
             streamId,
             frame.getReset().getMessage());
-        held.addFirst(refused);
+        refused.add(again.refusedOnceMore(), System.nanoTime());
         return;
       }
     }

@@ -15,17 +15,32 @@ public final class HandlerTask implements Runnable {
   private final WorkerStream stream;
   private final WorkerRequest request;
   private final WorkerResponse response;
+  private final Runnable onDone;
 
+  /** {@code onDone} runs once, when the task finished or will never run. */
   HandlerTask(
-      Handler handler, WorkerStream stream, WorkerRequest request, WorkerResponse response) {
+      Handler handler,
+      WorkerStream stream,
+      WorkerRequest request,
+      WorkerResponse response,
+      Runnable onDone) {
     this.handler = handler;
     this.stream = stream;
     this.request = request;
     this.response = response;
+    this.onDone = onDone;
   }
 
   @Override
   public void run() {
+    try {
+      runHandler();
+    } finally {
+      onDone.run();
+    }
+  }
+
+  private void runHandler() {
     if (stream.isCancelled()) {
       log.debug("skipping cancelled stream stream = {}", stream.id());
       return;
@@ -50,6 +65,7 @@ public final class HandlerTask implements Runnable {
 
   /** The task will never run (the worker closed first): tell the router it may retry. */
   public void refuse() {
+    onDone.run();
     stream.refuse("worker closed before the request started");
   }
 

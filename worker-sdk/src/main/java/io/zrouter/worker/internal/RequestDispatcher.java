@@ -36,14 +36,25 @@ public final class RequestDispatcher {
   private final Executor handlerPool;
   private final OutboundQueue outbound;
   private final String workerId;
+  private final int capacity;
+
+  /** Handlers running or about to: never more than {@code capacity}, so none waits in a queue. */
+  private final java.util.concurrent.atomic.AtomicInteger running =
+      new java.util.concurrent.atomic.AtomicInteger();
+
   private boolean draining;
 
   public RequestDispatcher(
-      Handler handler, Executor handlerPool, OutboundQueue outbound, String workerId) {
+      Handler handler,
+      Executor handlerPool,
+      OutboundQueue outbound,
+      String workerId,
+      int capacity) {
     this.handler = handler;
     this.handlerPool = handlerPool;
     this.outbound = outbound;
     this.workerId = workerId;
+    this.capacity = capacity;
   }
 
   /** Picks the reply path of a new stream. Implemented by the IO thread, which owns the sockets. */
@@ -176,6 +187,13 @@ public final class RequestDispatcher {
       stream.refuse("worker is shutting down");
       return;
     }
+    if (running.get() >= capacity) {
+      // Only pull what we can run: every handler thread is busy, so the router sends this
+      // request to another worker instead of it waiting here behind slow or stuck ones.
+      log.debug("over capacity, refusing stream = {} running = {}", key.streamId(), running.get());
+      stream.refuse("worker is at capacity");
+      return;
+    }
     for (Frame frame : frames) {
       feed(stream, frame);
     }
@@ -183,9 +201,12 @@ public final class RequestDispatcher {
     WorkerResponse response = new WorkerResponse(stream, workerId, "HEAD".equals(head.getMethod()));
     streams.put(key, stream);
     try {
-      handlerPool.execute(new HandlerTask(handler, stream, request, response));
+      running.incrementAndGet();
+      handlerPool.execute(
+          new HandlerTask(handler, stream, request, response, running::decrementAndGet));
       stream.accept();
     } catch (RejectedExecutionException e) {
+      running.decrementAndGet();
       streams.remove(key);
       stream.refuse("worker is shutting down");
     }
