@@ -44,6 +44,7 @@ public final class SampleHandler implements Handler {
   private static final long CANCEL_CHECK_MS = 10;
 
   private final String workerId;
+  private final ExecutionLog executionLog;
   private final AtomicLong cancelledStreams = new AtomicLong();
   private final AtomicLong activeStreams = new AtomicLong();
   private final Map<String, Route> routes =
@@ -59,6 +60,15 @@ public final class SampleHandler implements Handler {
           "/fail", new Route("GET", this::fail));
 
   public SampleHandler(String workerId) {
+    this(workerId, null);
+  }
+
+  /**
+   * {@code executionLog}: where to record each request carrying {@code x-chaos-id} as it starts
+   * (for the chaos harness's duplicate count), or null.
+   */
+  public SampleHandler(String workerId, java.nio.file.Path executionLog) {
+    this.executionLog = executionLog == null ? null : new ExecutionLog(executionLog);
     this.workerId = workerId;
   }
 
@@ -74,6 +84,10 @@ public final class SampleHandler implements Handler {
 
   @Override
   public void handle(Request request, Response response) throws Exception {
+    String chaosId = request.header("x-chaos-id");
+    if (executionLog != null && chaosId != null) {
+      executionLog.executed(chaosId);
+    }
     response.header("x-worker-id", workerId);
     String path = request.path();
     Route route = routes.get(path);

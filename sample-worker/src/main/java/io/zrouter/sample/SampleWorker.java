@@ -36,7 +36,10 @@ public final class SampleWorker {
             ? options.id()
             : "sample-" + UUID.randomUUID().toString().substring(0, 8);
     Worker.Builder builder =
-        Worker.builder().id(id).handler(new SampleHandler(id)).drainTimeout(options.drainTimeout());
+        Worker.builder()
+            .id(id)
+            .handler(new SampleHandler(id, options.executionLog()))
+            .drainTimeout(options.drainTimeout());
     options.endpoints().forEach(builder::connect);
     Worker worker;
     try {

@@ -16,6 +16,7 @@ public record SampleWorkerOptions(
     String id,
     Integer concurrency,
     java.time.Duration drainTimeout,
+    java.nio.file.Path executionLog,
     boolean help) {
 
   /** The router endpoint used when no {@code --connect} is given. */
@@ -32,6 +33,7 @@ public record SampleWorkerOptions(
         --concurrency N      handler threads (default: 2 x processors, at least 4)
         --drain-timeout DUR  on SIGTERM, how long in-flight requests may finish, e.g. 30s,
                              500ms (default 30s); new requests go to other workers meanwhile
+        --exec-log FILE      append the x-chaos-id of each request it starts (chaos harness)
         --help               print this help and exit
 
       Flags also take the form --flag=value.
@@ -52,6 +54,7 @@ public record SampleWorkerOptions(
     String id = null;
     Integer concurrency = null;
     java.time.Duration drainTimeout = java.time.Duration.ofSeconds(30);
+    java.nio.file.Path executionLog = null;
     boolean help = false;
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
@@ -64,7 +67,7 @@ public record SampleWorkerOptions(
       }
       switch (name) {
         case "--help", "-h" -> help = true;
-        case "--connect", "--id", "--concurrency", "--drain-timeout" -> {
+        case "--connect", "--id", "--concurrency", "--drain-timeout", "--exec-log" -> {
           if (value == null) {
             if (i + 1 >= args.length) {
               throw new UsageException(name + " needs a value");
@@ -78,6 +81,7 @@ public record SampleWorkerOptions(
             case "--connect" -> endpoints.add(value);
             case "--id" -> id = value;
             case "--drain-timeout" -> drainTimeout = parseDuration(value);
+            case "--exec-log" -> executionLog = java.nio.file.Path.of(value);
             default -> concurrency = parseConcurrency(value);
           }
         }
@@ -87,7 +91,8 @@ public record SampleWorkerOptions(
     if (endpoints.isEmpty()) {
       endpoints.add(DEFAULT_ENDPOINT);
     }
-    return new SampleWorkerOptions(List.copyOf(endpoints), id, concurrency, drainTimeout, help);
+    return new SampleWorkerOptions(
+        List.copyOf(endpoints), id, concurrency, drainTimeout, executionLog, help);
   }
 
   private static java.time.Duration parseDuration(String value) throws UsageException {

@@ -55,6 +55,7 @@ public final class HttpFrontend implements AutoCloseable {
               .group(group)
               .channel(channelType)
               .option(ChannelOption.SO_BACKLOG, 1024)
+              .option(ChannelOption.SO_REUSEADDR, true) // a restarted router takes its port back
               .childOption(ChannelOption.TCP_NODELAY, true)
               .childHandler(new FrontendInitializer(proxy, connections, tls))
               .bind(listen)

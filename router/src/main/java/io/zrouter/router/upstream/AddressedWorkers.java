@@ -23,7 +23,11 @@ final class AddressedWorkers {
 
   private static final class Worker {
     final byte[] routingId;
-    final String name;
+    String name;
+
+    /** Said hello (an acknowledgement naming it can come first, on the dispatch path). */
+    boolean greeted;
+
     final long joinedAtMillis;
     long lastSeenNanos;
     final java.util.Set<Long> streams = new java.util.HashSet<>();
@@ -49,12 +53,13 @@ final class AddressedWorkers {
   }
 
   void hello(byte[] routingId, String name, long nowNanos) {
-    Worker w = byRoutingId.get(key(routingId));
-    if (w == null) {
-      byRoutingId.put(key(routingId), new Worker(routingId, name, nowNanos));
+    Worker w =
+        byRoutingId.computeIfAbsent(key(routingId), k -> new Worker(routingId, name, nowNanos));
+    w.lastSeenNanos = nowNanos;
+    if (!w.greeted) {
+      w.greeted = true;
+      w.name = name;
       log.info("worker joined: worker = {}, workers = {}", name, byRoutingId.size());
-    } else {
-      w.lastSeenNanos = nowNanos;
     }
   }
 

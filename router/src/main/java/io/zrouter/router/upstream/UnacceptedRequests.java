@@ -8,24 +8,32 @@ import java.util.function.Consumer;
  * Requests sent to a worker that has not yet acknowledged them. Link thread only.
  *
  * <p>A worker acknowledges a request (an ACCEPT frame, or any response frame) as soon as it
- * receives it. One that does not within the accept timeout never got it: the message went into a
- * connection that died, or one JeroMQ never finished setting up. Nobody started such a request, so
- * it is safe to send it again: the invariant is that a request no worker started is never lost.
+ * receives it. One that does not within the accept timeout most likely never got it: the message
+ * went into a connection that died, or one JeroMQ never finished setting up (zeromq/jeromq#1022).
+ * Such a request is sent again, so a request nobody started is not lost. The acknowledgement may
+ * also just be late (a worker starved of CPU): resending then runs the request twice, harmless for
+ * idempotent requests only, so non-idempotent ones wait three times as long before they are sent
+ * again.
  */
 final class UnacceptedRequests {
+  /** How much longer a non-idempotent request waits for its acknowledgement. */
+  private static final int NON_IDEMPOTENT_FACTOR = 3;
+
   private static final class Entry {
     final Dispatch dispatch;
-    final long sentAtNanos;
-    boolean accepted;
+    final long deadlineNanos;
+    boolean settled;
 
-    Entry(Dispatch dispatch, long sentAtNanos) {
+    Entry(Dispatch dispatch, long deadlineNanos) {
       this.dispatch = dispatch;
-      this.sentAtNanos = sentAtNanos;
+      this.deadlineNanos = deadlineNanos;
     }
   }
 
   private final long acceptTimeoutNanos;
-  private final ArrayDeque<Entry> bySendTime = new ArrayDeque<>();
+  // One queue per timeout, each in send order, so each is also in deadline order.
+  private final ArrayDeque<Entry> idempotent = new ArrayDeque<>();
+  private final ArrayDeque<Entry> other = new ArrayDeque<>();
   private final HashMap<Long, Entry> byStream = new HashMap<>();
 
   UnacceptedRequests(long acceptTimeoutNanos) {
@@ -33,8 +41,14 @@ final class UnacceptedRequests {
   }
 
   void sent(Dispatch d, long nowNanos) {
-    Entry e = new Entry(d, nowNanos);
-    bySendTime.addLast(e);
+    Entry e;
+    if (d.idempotent()) {
+      e = new Entry(d, nowNanos + acceptTimeoutNanos);
+      idempotent.addLast(e);
+    } else {
+      e = new Entry(d, nowNanos + NON_IDEMPOTENT_FACTOR * acceptTimeoutNanos);
+      other.addLast(e);
+    }
     byStream.put(d.stream().id(), e);
   }
 
@@ -42,7 +56,7 @@ final class UnacceptedRequests {
   void accepted(long streamId) {
     Entry e = byStream.remove(streamId);
     if (e != null) {
-      e.accepted = true;
+      e.settled = true;
     }
   }
 
@@ -55,17 +69,21 @@ final class UnacceptedRequests {
     if (e == null) {
       return null;
     }
-    e.accepted = true; // settled: leaves the timeout queue without a second resend
+    e.settled = true; // leaves the timeout queue without a second resend
     return e.dispatch;
   }
 
-  /** Hands each request unacknowledged past the timeout, and still wanted, to {@code retry}. */
+  /** Hands each request unacknowledged past its timeout, and still wanted, to {@code retry}. */
   void expire(long nowNanos, Consumer<Dispatch> retry) {
+    expire(idempotent, nowNanos, retry);
+    expire(other, nowNanos, retry);
+  }
+
+  private void expire(ArrayDeque<Entry> queue, long nowNanos, Consumer<Dispatch> retry) {
     Entry e;
-    while ((e = bySendTime.peekFirst()) != null
-        && (e.accepted || nowNanos - e.sentAtNanos >= acceptTimeoutNanos)) {
-      bySendTime.pollFirst();
-      if (!e.accepted) {
+    while ((e = queue.peekFirst()) != null && (e.settled || nowNanos - e.deadlineNanos >= 0)) {
+      queue.pollFirst();
+      if (!e.settled) {
         byStream.remove(e.dispatch.stream().id());
         if (!e.dispatch.stream().isDone()) {
           retry.accept(e.dispatch);
@@ -74,11 +92,15 @@ final class UnacceptedRequests {
     }
   }
 
-  /** Nanoseconds until the oldest unacknowledged request times out; Long.MAX_VALUE when none. */
+  /** Nanoseconds until the next unacknowledged request times out; Long.MAX_VALUE when none. */
   long nanosUntilNextTimeout(long nowNanos) {
-    for (Entry e : bySendTime) {
-      if (!e.accepted) {
-        return e.sentAtNanos + acceptTimeoutNanos - nowNanos;
+    return Math.min(nextIn(idempotent, nowNanos), nextIn(other, nowNanos));
+  }
+
+  private static long nextIn(ArrayDeque<Entry> queue, long nowNanos) {
+    for (Entry e : queue) {
+      if (!e.settled) {
+        return e.deadlineNanos - nowNanos;
       }
     }
     return Long.MAX_VALUE;

@@ -5,6 +5,7 @@ import io.zrouter.proto.FrameCodec;
 import io.zrouter.proto.MalformedFrameException;
 import io.zrouter.proto.Reset;
 import io.zrouter.proto.ResetReason;
+import io.zrouter.proto.RouterHello;
 import io.zrouter.router.config.RouterConfig;
 import io.zrouter.router.stream.ProxyStream;
 import io.zrouter.router.stream.StreamRegistry;
@@ -46,6 +47,7 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
   private final ZContext context;
   private final ZMQ.Socket dealer;
   private final String boundEndpoint;
+  private final String routerId;
   private final ZMQ.Socket addressed;
   private final int addressedPort;
 
@@ -84,6 +86,7 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
     this.context = context;
     this.dealer = dealer;
     this.boundEndpoint = dealer.getLastEndpoint();
+    this.routerId = new String(dealer.getIdentity(), StandardCharsets.US_ASCII);
     this.addressed = addressed;
     this.addressedPort = addressed == null ? 0 : Endpoints.port(addressed.getLastEndpoint());
     this.thread = new Thread(this::run, "zrouter-link");
@@ -373,6 +376,7 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
     if (streamId == 0) {
       if (frame.hasWorkerHello() && worker != null) {
         workers.hello(worker, frame.getWorkerHello().getWorkerId(), System.nanoTime());
+        confirmHello(worker);
       } else if (frame.hasHeartbeat() && worker != null) {
         workers.seen(worker, System.nanoTime());
       } else {
@@ -383,6 +387,9 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
     if (worker != null) {
       workers.seen(worker, System.nanoTime());
       workers.owns(streamId, worker);
+    } else if (frame.hasAccept() && !frame.getAccept().getAddressedId().isEmpty()) {
+      // Acknowledged on the dispatch path, naming the worker's addressed connection.
+      workers.owns(streamId, frame.getAccept().getAddressedId().toByteArray());
     }
     if (endsStream(frame)) {
       workers.streamEnded(streamId);
@@ -412,6 +419,28 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
       return;
     }
     batch.frame(stream, frame);
+  }
+
+  /**
+   * Answers a worker's hello on its addressed connection: once it hears back, the worker knows the
+   * connection works both ways and moves new streams onto it.
+   */
+  private void confirmHello(byte[] worker) {
+    byte[] hello =
+        FrameCodec.encode(
+            Frame.newBuilder()
+                .setRouterHello(
+                    RouterHello.newBuilder()
+                        .setProtocolVersion(FrameCodec.PROTOCOL_VERSION)
+                        .setRouterId(routerId))
+                .build());
+    try {
+      if (addressed.send(worker, ZMQ.SNDMORE | ZMQ.DONTWAIT)) {
+        addressed.send(hello, 0);
+      }
+    } catch (ZMQException e) {
+      log.debug("worker left before its hello was answered: {}", e.getMessage());
+    }
   }
 
   private static boolean endsStream(Frame frame) {

@@ -6,5 +6,13 @@ package io.zrouter.worker.internal;
  * @param stream the stream it belongs to (its key says which router gets it)
  * @param bytes the serialized {@code Frame}; handed to ZeroMQ as is, never modified
  * @param endsStream whether the worker's side of the stream ends with this frame
+ * @param viaRouterSocket send on the ROUTER socket even when the stream's path is an addressed link
+ *     (acknowledgements: the socket the request came in on is known to work)
  */
-public record OutboundFrame(WorkerStream stream, byte[] bytes, boolean endsStream) {}
+public record OutboundFrame(
+    WorkerStream stream, byte[] bytes, boolean endsStream, boolean viaRouterSocket) {
+
+  public OutboundFrame(WorkerStream stream, byte[] bytes, boolean endsStream) {
+    this(stream, bytes, endsStream, false);
+  }
+}

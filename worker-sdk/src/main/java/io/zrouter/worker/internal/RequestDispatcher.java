@@ -202,9 +202,11 @@ public final class RequestDispatcher {
     streams.put(key, stream);
     try {
       running.incrementAndGet();
+      // Acknowledge before the handler can start: the router must hear "taken" no later than
+      // the request could have had effects, or it might send it to a second worker.
+      stream.accept();
       handlerPool.execute(
           new HandlerTask(handler, stream, request, response, running::decrementAndGet));
-      stream.accept();
     } catch (RejectedExecutionException e) {
       running.decrementAndGet();
       streams.remove(key);

@@ -277,6 +277,13 @@ public final class WorkerIoThread {
       if (parts == null) {
         return;
       }
+      if (isRouterHello(parts)) {
+        if (!link.isConfirmed()) {
+          log.debug("addressed link confirmed by its router link = {}", link);
+        }
+        link.confirm();
+        continue;
+      }
       try {
         dispatcher.onAddressedMessage(link.router(), parts);
       } catch (RuntimeException e) {
@@ -285,15 +292,31 @@ public final class WorkerIoThread {
     }
   }
 
+  private static boolean isRouterHello(List<byte[]> parts) {
+    if (parts.size() != 1) {
+      return false;
+    }
+    try {
+      return FrameCodec.decode(parts.get(0)).hasRouterHello();
+    } catch (io.zrouter.proto.MalformedFrameException e) {
+      return false; // the dispatcher reports it
+    }
+  }
+
   /**
-   * The dispatcher's choice of path for a new stream: the router's addressed link, opened or
-   * replaced first when the request names a new port, else the ROUTER socket.
+   * The dispatcher's choice of path for a new stream: the router's addressed link once the router
+   * confirmed it (opened or replaced first when the request names a new port), else the ROUTER
+   * socket.
    */
   private ReplyPath replyPathFor(PeerId router, int addressedPort) {
     AddressedLink link = links.update(router, addressedPort, this::linkClosed);
     if (link != null) {
       return link;
     }
+    return routerPath(router);
+  }
+
+  private ReplyPath routerPath(PeerId router) {
     return routerPaths.computeIfAbsent(router, r -> new RouterReplyPath(socket, r));
   }
 
@@ -313,7 +336,11 @@ public final class WorkerIoThread {
       if (frame == null) {
         break;
       }
-      unsent.computeIfAbsent(frame.stream().replyPath(), k -> new ArrayDeque<>()).add(frame);
+      ReplyPath path =
+          frame.viaRouterSocket()
+              ? routerPath(frame.stream().key().peer())
+              : frame.stream().replyPath();
+      unsent.computeIfAbsent(path, k -> new ArrayDeque<>()).add(frame);
     }
     Iterator<Map.Entry<ReplyPath, ArrayDeque<OutboundFrame>>> it = unsent.entrySet().iterator();
     while (it.hasNext()) {

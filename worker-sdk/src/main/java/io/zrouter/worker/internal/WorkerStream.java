@@ -126,10 +126,14 @@ public final class WorkerStream {
    * elsewhere. IO thread, on receipt; it goes out in the same pass as other queued frames.
    */
   void accept() {
+    Accept.Builder accept = Accept.newBuilder();
+    if (replyPath instanceof AddressedLink link) {
+      accept.setAddressedId(com.google.protobuf.ByteString.copyFrom(link.identityBytes()));
+    }
+    Frame frame = Frame.newBuilder().setStreamId(id()).setAccept(accept).build();
     try {
-      send(
-          List.of(
-              Frame.newBuilder().setStreamId(id()).setAccept(Accept.getDefaultInstance()).build()));
+      outbound.offer(
+          this, List.of(new OutboundFrame(this, FrameCodec.encode(frame), false, true)), false);
     } catch (IOException e) {
       log.debug("could not accept stream stream = {} cause = {}", id(), e.toString());
     }

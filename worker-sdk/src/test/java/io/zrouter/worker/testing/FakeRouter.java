@@ -34,6 +34,7 @@ public final class FakeRouter implements AutoCloseable {
   private int handshakes;
   private final ArrayDeque<Frame> received = new ArrayDeque<>();
   private final java.util.Set<Long> accepted = new java.util.HashSet<>();
+  private final java.util.Map<Long, String> acceptedVia = new java.util.HashMap<>();
   private final List<Integer> messageSizes = new ArrayList<>();
 
   public FakeRouter() {
@@ -169,18 +170,45 @@ public final class FakeRouter implements AutoCloseable {
     }
   }
 
-  /** Whether nothing arrives within {@code wait}. */
+  /** Whether no frame other than acknowledgements arrives within {@code wait}. */
   public boolean isQuietFor(Duration wait) {
     if (!received.isEmpty()) {
       return false;
     }
-    dealer.setReceiveTimeOut((int) Math.max(1, wait.toMillis()));
-    byte[] part = dealer.recv(0);
-    if (part == null) {
-      return true;
+    long deadline = System.nanoTime() + wait.toNanos();
+    while (true) {
+      long left = (deadline - System.nanoTime()) / 1_000_000;
+      if (left <= 0) {
+        return true;
+      }
+      dealer.setReceiveTimeOut((int) left);
+      byte[] part = dealer.recv(0);
+      if (part == null) {
+        return true;
+      }
+      int before = received.size();
+      addMessage(part);
+      if (received.size() > before) {
+        return false;
+      }
     }
-    addMessage(part);
-    return false;
+  }
+
+  /** Waits for the worker's ACCEPT of {@code streamId} (acknowledgements come on this socket). */
+  public void awaitAccepted(long streamId, Duration wait) {
+    long deadline = System.nanoTime() + wait.toNanos();
+    while (!accepted.contains(streamId)) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        throw new AssertionError("no accept of stream " + streamId + " within " + wait);
+      }
+      receiveMessage(Duration.ofNanos(left));
+    }
+  }
+
+  /** The addressed routing id the worker named in its ACCEPT of {@code streamId}, or "". */
+  public String acceptedVia(long streamId) {
+    return acceptedVia.getOrDefault(streamId, "");
   }
 
   /** The number of parts of every message received so far, in order. */
@@ -211,6 +239,7 @@ public final class FakeRouter implements AutoCloseable {
   private int addFrame(Frame frame) {
     if (frame.hasAccept()) {
       accepted.add(frame.getStreamId());
+      acceptedVia.put(frame.getStreamId(), frame.getAccept().getAddressedId().toStringUtf8());
       return 0;
     }
     received.add(frame);
