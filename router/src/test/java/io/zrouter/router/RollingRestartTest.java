@@ -3,7 +3,6 @@ package io.zrouter.router;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
@@ -32,12 +31,6 @@ class RollingRestartTest {
 
   @TempDir Path logs;
   private final HttpClient client = HttpClient.newHttpClient();
-
-  private String admin(Router router) throws Exception {
-    URI uri =
-        URI.create("http://127.0.0.1:" + router.adminAddress().getPort() + "/_zrouter/workers");
-    return client.send(HttpRequest.newBuilder(uri).build(), BodyHandlers.ofString()).body();
-  }
 
   @Test
   void rollingRestartUnderLoad_failsNoRequest() throws Exception {
@@ -115,7 +108,7 @@ class RollingRestartTest {
             "5s");
         await()
             .atMost(Duration.ofSeconds(30))
-            .until(() -> admin(router).contains("\"id\":\"" + next + "\""));
+            .until(() -> TestRouters.adminWorkers(router).contains("\"id\":\"" + next + "\""));
         generation[i].destroy(); // SIGTERM: drain, then exit
         assertThat(generation[i].waitFor(30, TimeUnit.SECONDS)).isTrue();
       }

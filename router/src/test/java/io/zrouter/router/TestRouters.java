@@ -22,6 +22,17 @@ final class TestRouters {
     return Router.start(config);
   }
 
+  /** {@code GET /_zrouter/workers} on the router's admin listener: the JSON body. */
+  static String adminWorkers(Router router) throws Exception {
+    URI uri =
+        URI.create("http://127.0.0.1:" + router.adminAddress().getPort() + "/_zrouter/workers");
+    return java.net.http.HttpClient.newHttpClient()
+        .send(
+            java.net.http.HttpRequest.newBuilder(uri).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString())
+        .body();
+  }
+
   static URI uri(Router router, String pathAndQuery) {
     InetSocketAddress a = router.httpAddress();
     return URI.create("http://127.0.0.1:" + a.getPort() + pathAndQuery);

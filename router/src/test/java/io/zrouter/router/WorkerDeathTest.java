@@ -3,7 +3,6 @@ package io.zrouter.router;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
@@ -34,12 +33,6 @@ class WorkerDeathTest {
   @TempDir Path logs;
   private final HttpClient client = HttpClient.newHttpClient();
 
-  private String admin(Router router) throws Exception {
-    URI uri =
-        URI.create("http://127.0.0.1:" + router.adminAddress().getPort() + "/_zrouter/workers");
-    return client.send(HttpRequest.newBuilder(uri).build(), BodyHandlers.ofString()).body();
-  }
-
   /** The id of the worker that holds exactly the one request in flight. */
   private String holder(Router router) throws Exception {
     String[] found = new String[1];
@@ -47,7 +40,7 @@ class WorkerDeathTest {
         .atMost(Duration.ofSeconds(10))
         .until(
             () -> {
-              String list = admin(router);
+              String list = TestRouters.adminWorkers(router);
               Matcher m = HOLDER.matcher(list);
               if (list.contains("\"streams_in_flight\":1,") && m.find()) {
                 found[0] = m.group(1);
@@ -83,7 +76,7 @@ class WorkerDeathTest {
                 client.send(
                     HttpRequest.newBuilder(TestRouters.uri(router, "/hello")).build(),
                     BodyHandlers.ofString());
-                String list = admin(router);
+                String list = TestRouters.adminWorkers(router);
                 return list.contains("\"d1\"")
                     && list.contains("\"d2\"")
                     && list.contains("\"d3\"");
@@ -103,7 +96,7 @@ class WorkerDeathTest {
       // Nothing else in flight, so the one holder found next is the POST's.
       await()
           .atMost(Duration.ofSeconds(10))
-          .until(() -> admin(router).contains("\"streams_in_flight\":0,"));
+          .until(() -> TestRouters.adminWorkers(router).contains("\"streams_in_flight\":0,"));
       CompletableFuture<HttpResponse<String>> post =
           client.sendAsync(
               HttpRequest.newBuilder(TestRouters.uri(router, "/sleep?ms=3000"))

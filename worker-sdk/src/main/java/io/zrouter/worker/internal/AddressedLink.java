@@ -67,8 +67,6 @@ final class AddressedLink implements ReplyPath {
         router, port, endpoint, new String(identity, StandardCharsets.UTF_8), context, dealer);
   }
 
-  private boolean confirmed;
-
   @Override
   public PeerId router() {
     return router;
@@ -92,21 +90,9 @@ final class AddressedLink implements ReplyPath {
     return closed;
   }
 
-  /**
-   * Whether the router answered this link's hello (a RouterHello came back): the connection is up
-   * both ways, so new streams may take it. Until then they use the ROUTER socket, whose connection
-   * the request itself just proved. IO thread only.
-   */
+  /** The link's routing id at the router, as acknowledgements name it. */
   byte[] identityBytes() {
     return identity.getBytes(StandardCharsets.UTF_8);
-  }
-
-  boolean isConfirmed() {
-    return confirmed;
-  }
-
-  void confirm() {
-    confirmed = true;
   }
 
   /** One heartbeat part; skipped (not queued) when the pipe is full, the next one will do. */

@@ -58,7 +58,6 @@ public final class RequestDispatcher {
   }
 
   /** Picks the reply path of a new stream. Implemented by the IO thread, which owns the sockets. */
-  @FunctionalInterface
   interface ReplyPaths {
     /**
      * The path for a stream {@code router} just dispatched, whose request names {@code
@@ -66,6 +65,12 @@ public final class RequestDispatcher {
      * (calling {@link #cancelStreamsOn} for the streams on it).
      */
     ReplyPath forNewStream(PeerId router, int addressedPort);
+
+    /**
+     * Hands an acknowledgement to ZeroMQ now, on the ROUTER socket the request came in on; false
+     * when the pipe is full (the caller then queues it like any frame).
+     */
+    boolean acknowledgeNow(PeerId router, OutboundFrame accept);
   }
 
   /** One message from a router on the ROUTER socket, routing id already split off. */
@@ -202,9 +207,13 @@ public final class RequestDispatcher {
     streams.put(key, stream);
     try {
       running.incrementAndGet();
-      // Acknowledge before the handler can start: the router must hear "taken" no later than
-      // the request could have had effects, or it might send it to a second worker.
-      stream.accept();
+      // Acknowledge before the handler can start, straight into ZeroMQ: the router must hear
+      // "taken" no later than the request could have had effects, or, if this worker dies
+      // right then, it might send the request to a second worker.
+      OutboundFrame accept = stream.acceptFrame();
+      if (!paths.acknowledgeNow(peer, accept)) {
+        stream.queue(accept);
+      }
       handlerPool.execute(
           new HandlerTask(handler, stream, request, response, running::decrementAndGet));
     } catch (RejectedExecutionException e) {

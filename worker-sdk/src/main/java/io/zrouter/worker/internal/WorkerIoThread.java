@@ -65,7 +65,18 @@ public final class WorkerIoThread {
   private final Wakeup wakeup;
   private final OutboundQueue outbound;
   private final RequestDispatcher dispatcher;
-  private final RequestDispatcher.ReplyPaths replyPaths = this::replyPathFor;
+  private final RequestDispatcher.ReplyPaths replyPaths =
+      new RequestDispatcher.ReplyPaths() {
+        @Override
+        public ReplyPath forNewStream(PeerId router, int addressedPort) {
+          return replyPathFor(router, addressedPort);
+        }
+
+        @Override
+        public boolean acknowledgeNow(PeerId router, OutboundFrame accept) {
+          return routerPath(router).send(List.of(accept)) == ReplyPath.SendResult.SENT;
+        }
+      };
   private final Thread thread;
 
   /** The ROUTER-socket path to each router, one per routing id (endpoint). IO thread only. */
@@ -277,13 +288,6 @@ public final class WorkerIoThread {
       if (parts == null) {
         return;
       }
-      if (isRouterHello(parts)) {
-        if (!link.isConfirmed()) {
-          log.debug("addressed link confirmed by its router link = {}", link);
-        }
-        link.confirm();
-        continue;
-      }
       try {
         dispatcher.onAddressedMessage(link.router(), parts);
       } catch (RuntimeException e) {
@@ -292,21 +296,9 @@ public final class WorkerIoThread {
     }
   }
 
-  private static boolean isRouterHello(List<byte[]> parts) {
-    if (parts.size() != 1) {
-      return false;
-    }
-    try {
-      return FrameCodec.decode(parts.get(0)).hasRouterHello();
-    } catch (io.zrouter.proto.MalformedFrameException e) {
-      return false; // the dispatcher reports it
-    }
-  }
-
   /**
-   * The dispatcher's choice of path for a new stream: the router's addressed link once the router
-   * confirmed it (opened or replaced first when the request names a new port), else the ROUTER
-   * socket.
+   * The dispatcher's choice of path for a new stream: the router's addressed link (opened or
+   * replaced first when the request names a new port), else the ROUTER socket.
    */
   private ReplyPath replyPathFor(PeerId router, int addressedPort) {
     AddressedLink link = links.update(router, addressedPort, this::linkClosed);

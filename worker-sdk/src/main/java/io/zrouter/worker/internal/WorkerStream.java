@@ -122,27 +122,28 @@ public final class WorkerStream {
   }
 
   /**
-   * Tells the router this worker has the request and will run it, so the router never sends it
-   * elsewhere. IO thread, on receipt; it goes out in the same pass as other queued frames.
+   * This stream's acknowledgement: tells the router this worker has the request and will run it, so
+   * the router never sends it elsewhere. It goes on the ROUTER socket whatever the stream's path
+   * (that connection just delivered the request, so it works).
    */
-  void accept() {
+  OutboundFrame acceptFrame() {
     Accept.Builder accept = Accept.newBuilder();
     if (replyPath instanceof AddressedLink link) {
       accept.setAddressedId(com.google.protobuf.ByteString.copyFrom(link.identityBytes()));
     }
     Frame frame = Frame.newBuilder().setStreamId(id()).setAccept(accept).build();
+    return new OutboundFrame(this, FrameCodec.encode(frame), false, true);
+  }
+
+  /** Queues one prepared frame (no body data, so it never waits for budget). */
+  void queue(OutboundFrame frame) {
     try {
-      outbound.offer(
-          this, List.of(new OutboundFrame(this, FrameCodec.encode(frame), false, true)), false);
+      outbound.offer(this, List.of(frame), false);
     } catch (IOException e) {
-      log.debug("could not accept stream stream = {} cause = {}", id(), e.toString());
+      log.debug("could not queue frame stream = {} cause = {}", id(), e.toString());
     }
   }
 
-  /**
-   * Answers a request that will never run with a {@code reset} (REFUSED): nothing was started, so
-   * the router may send it elsewhere. Best effort; logs and gives up when the worker is gone.
-   */
   /** The request's deadline passed before a handler thread got to it: it is not started. */
   void expire() {
     Reset reset =
@@ -157,6 +158,10 @@ public final class WorkerStream {
     }
   }
 
+  /**
+   * Answers a request that will never run with a {@code reset} (REFUSED): nothing was started, so
+   * the router may send it elsewhere. Best effort; logs and gives up when the worker is gone.
+   */
   void refuse(String why) {
     Reset reset =
         Reset.newBuilder().setReason(ResetReason.RESET_REASON_REFUSED).setMessage(why).build();
