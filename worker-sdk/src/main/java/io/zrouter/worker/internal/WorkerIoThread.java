@@ -89,6 +89,11 @@ public final class WorkerIoThread {
   private int socketIndex;
   private int wakeupIndex;
   private volatile boolean drainRequested;
+
+  /** Counted down once the IO thread has stopped taking requests (or stopped altogether). */
+  private final java.util.concurrent.CountDownLatch drainAcknowledged =
+      new java.util.concurrent.CountDownLatch(1);
+
   private volatile boolean stopRequested;
 
   /**
@@ -141,10 +146,21 @@ public final class WorkerIoThread {
     thread.start();
   }
 
-  /** Any thread: refuse new requests from now on (in-flight ones go on). */
+  /**
+   * Any thread: refuse new requests from now on (in-flight ones go on). Returns once the IO thread
+   * no longer hands requests to the handler pool, so the pool may then be shut down without
+   * rejecting a request that was already acknowledged.
+   */
   public void startDraining() {
     drainRequested = true;
     wakeup.signal();
+    try {
+      if (!drainAcknowledged.await(2, TimeUnit.SECONDS)) {
+        log.warn("IO thread did not acknowledge the drain in time id = {}", workerId);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /**
@@ -182,6 +198,7 @@ public final class WorkerIoThread {
     } catch (Throwable t) {
       log.error("worker IO thread failed id = {}", workerId, t);
     } finally {
+      drainAcknowledged.countDown(); // nothing is dispatched any more either way
       closeEverything();
     }
   }
@@ -221,6 +238,7 @@ public final class WorkerIoThread {
   private void cycle() throws IOException {
     if (drainRequested) {
       dispatcher.startDraining();
+      drainAcknowledged.countDown();
     }
     boolean rebuild = false;
     if (poller.pollin(wakeupIndex) && !wakeup.acknowledge()) {
