@@ -38,7 +38,7 @@ public final class SampleWorker {
     Worker.Builder builder =
         Worker.builder()
             .id(id)
-            .handler(new SampleHandler(id, options.executionLog()))
+            .handler(delayed(new SampleHandler(id, options.executionLog()), options.delayMs()))
             .drainTimeout(options.drainTimeout());
     options.endpoints().forEach(builder::connect);
     Worker worker;
@@ -54,6 +54,17 @@ public final class SampleWorker {
     }
     // the worker's threads keep the JVM alive; the hook drains it on SIGTERM / Ctrl-C
     Runtime.getRuntime().addShutdownHook(new Thread(worker::close, "sample-worker-shutdown"));
+  }
+
+  /** The handler, made {@code delayMs} slower per request (a slow worker for benchmarks). */
+  private static io.zrouter.worker.Handler delayed(io.zrouter.worker.Handler handler, int delayMs) {
+    if (delayMs == 0) {
+      return handler;
+    }
+    return (request, response) -> {
+      Thread.sleep(delayMs);
+      handler.handle(request, response);
+    };
   }
 
   /** Timestamps in the log unless the user configured slf4j-simple otherwise. */

@@ -17,6 +17,7 @@ public record SampleWorkerOptions(
     Integer concurrency,
     java.time.Duration drainTimeout,
     java.nio.file.Path executionLog,
+    int delayMs,
     boolean help) {
 
   /** The router endpoint used when no {@code --connect} is given. */
@@ -34,6 +35,7 @@ public record SampleWorkerOptions(
         --drain-timeout DUR  on SIGTERM, how long in-flight requests may finish, e.g. 30s,
                              500ms (default 30s); new requests go to other workers meanwhile
         --exec-log FILE      append the x-chaos-id of each request it starts (chaos harness)
+        --delay-ms N         add N ms to every request (a slow worker, for benchmarks)
         --help               print this help and exit
 
       Flags also take the form --flag=value.
@@ -55,6 +57,7 @@ public record SampleWorkerOptions(
     Integer concurrency = null;
     java.time.Duration drainTimeout = java.time.Duration.ofSeconds(30);
     java.nio.file.Path executionLog = null;
+    int delayMs = 0;
     boolean help = false;
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
@@ -67,7 +70,12 @@ public record SampleWorkerOptions(
       }
       switch (name) {
         case "--help", "-h" -> help = true;
-        case "--connect", "--id", "--concurrency", "--drain-timeout", "--exec-log" -> {
+        case "--connect",
+            "--id",
+            "--concurrency",
+            "--drain-timeout",
+            "--exec-log",
+            "--delay-ms" -> {
           if (value == null) {
             if (i + 1 >= args.length) {
               throw new UsageException(name + " needs a value");
@@ -82,6 +90,7 @@ public record SampleWorkerOptions(
             case "--id" -> id = value;
             case "--drain-timeout" -> drainTimeout = parseDuration(value);
             case "--exec-log" -> executionLog = java.nio.file.Path.of(value);
+            case "--delay-ms" -> delayMs = parseDelay(value);
             default -> concurrency = parseConcurrency(value);
           }
         }
@@ -92,7 +101,19 @@ public record SampleWorkerOptions(
       endpoints.add(DEFAULT_ENDPOINT);
     }
     return new SampleWorkerOptions(
-        List.copyOf(endpoints), id, concurrency, drainTimeout, executionLog, help);
+        List.copyOf(endpoints), id, concurrency, drainTimeout, executionLog, delayMs, help);
+  }
+
+  private static int parseDelay(String value) throws UsageException {
+    try {
+      int n = Integer.parseInt(value);
+      if (n >= 0) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new UsageException("--delay-ms must be a non-negative integer: " + value);
   }
 
   private static java.time.Duration parseDuration(String value) throws UsageException {

@@ -34,6 +34,22 @@ class SampleWorkerOptionsTest {
   }
 
   @Test
+  void drainDelayAndExecLog_areParsed() throws Exception {
+    SampleWorkerOptions options =
+        SampleWorkerOptions.parse(
+            "--drain-timeout", "500ms", "--delay-ms", "50", "--exec-log", "/tmp/x.exec");
+
+    assertThat(options.drainTimeout()).isEqualTo(java.time.Duration.ofMillis(500));
+    assertThat(options.delayMs()).isEqualTo(50);
+    assertThat(options.executionLog()).isEqualTo(java.nio.file.Path.of("/tmp/x.exec"));
+    assertThat(SampleWorkerOptions.parse().drainTimeout())
+        .isEqualTo(java.time.Duration.ofSeconds(30));
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> SampleWorkerOptions.parse("--delay-ms", "-1"))
+        .isInstanceOf(SampleWorkerOptions.UsageException.class);
+  }
+
+  @Test
   void help_isRecognised() throws Exception {
     assertThat(SampleWorkerOptions.parse("--help").help()).isTrue();
     assertThat(SampleWorkerOptions.USAGE).contains("--connect", "--id", "--concurrency");
