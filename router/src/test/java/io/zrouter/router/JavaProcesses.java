@@ -1,6 +1,5 @@
 package io.zrouter.router;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,9 +34,5 @@ final class JavaProcesses implements AutoCloseable {
         p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
       }
     }
-  }
-
-  static String classpathSeparator() {
-    return File.pathSeparator;
   }
 }

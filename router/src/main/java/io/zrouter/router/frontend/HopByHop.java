@@ -53,9 +53,4 @@ final class HopByHop {
       }
     }
   }
-
-  /** True for a header name (lower-case) that must not cross the proxy. */
-  static boolean isHopByHop(CharSequence lowerCaseName) {
-    return ALWAYS.contains(AsciiString.of(lowerCaseName));
-  }
 }

@@ -272,16 +272,27 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
                 .setStreamId(streamId)
                 .setReset(Reset.newBuilder().setReason(reset.reason()))
                 .build());
+    if (sendAddressed(owner, frame)) {
+      log.debug("sent {} to the worker of stream {}", reset.reason(), streamId);
+    } else {
+      log.debug("could not send reset of stream {}: worker gone or its pipe full", streamId);
+    }
+  }
+
+  /**
+   * One frame to one worker on the addressed socket. False when it cannot take it now: the worker
+   * left (ROUTER_MANDATORY) or its pipe is full. Follow-up frames are best effort.
+   */
+  private boolean sendAddressed(byte[] worker, byte[] frame) {
     try {
-      if (addressed.send(owner, ZMQ.SNDMORE | ZMQ.DONTWAIT)) {
-        addressed.send(frame, 0);
-        log.debug("sent {} to the worker of stream {}", reset.reason(), streamId);
-      } else {
-        log.debug("could not send reset of stream {}: worker pipe full", streamId);
+      if (addressed.send(worker, ZMQ.SNDMORE | ZMQ.DONTWAIT)) {
+        addressed.send(frame, 0); // once the routing id is taken, the rest of the message is
+        return true;
       }
     } catch (ZMQException e) {
-      log.debug("worker of stream {} is gone: {}", streamId, e.getMessage());
+      log.debug("addressed send failed: {}", e.getMessage());
     }
+    return false;
   }
 
   private void redispatch(Dispatch d) {
@@ -434,12 +445,8 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
                         .setProtocolVersion(FrameCodec.PROTOCOL_VERSION)
                         .setRouterId(routerId))
                 .build());
-    try {
-      if (addressed.send(worker, ZMQ.SNDMORE | ZMQ.DONTWAIT)) {
-        addressed.send(hello, 0);
-      }
-    } catch (ZMQException e) {
-      log.debug("worker left before its hello was answered: {}", e.getMessage());
+    if (!sendAddressed(worker, hello)) {
+      log.debug("worker left before its hello was answered");
     }
   }
 
