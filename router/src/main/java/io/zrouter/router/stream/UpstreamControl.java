@@ -10,4 +10,12 @@ public interface UpstreamControl {
    * stop the worker's handler if one runs, and forget the request if none took it.
    */
   void reset(long streamId, ResetReason reason);
+
+  /**
+   * A follow-up frame of the stream (request body, credit, a WebSocket message) for the worker that
+   * accepted it, on the addressed path. Frames of one stream arrive in the order given. Dropped
+   * when no worker holds the stream on the addressed path, so only call it after the worker spoke
+   * there (its acknowledgement named it, or it sent credit).
+   */
+  void sendFollowUp(long streamId, byte[] frame);
 }

@@ -43,6 +43,9 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
   /** Retry interval for held requests, in case a POLLOUT edge is missed. */
   private static final long HELD_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
+  /** Retry interval while a worker's addressed pipe is full. */
+  private static final long FULL_PIPE_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
   private final StreamRegistry registry;
   private final ZContext context;
   private final ZMQ.Socket dealer;
@@ -62,6 +65,7 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
   private final UnacceptedRequests unaccepted;
   private final ResponseBatch batch = new ResponseBatch();
   private final RefusedRequests refused = new RefusedRequests();
+  private final AddressedOutbox outbox;
 
   /**
    * Idempotent requests sent and not yet answered with a response head, kept so they can go to
@@ -89,6 +93,7 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
     this.routerId = new String(dealer.getIdentity(), StandardCharsets.US_ASCII);
     this.addressed = addressed;
     this.addressedPort = addressed == null ? 0 : Endpoints.port(addressed.getLastEndpoint());
+    this.outbox = addressed == null ? null : new AddressedOutbox(addressed);
     this.thread = new Thread(this::run, "zrouter-link");
   }
 
@@ -186,6 +191,15 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
     wakeup.signal();
   }
 
+  @Override
+  public void sendFollowUp(long streamId, byte[] frame) {
+    incoming.add(new FollowUp(streamId, frame));
+    wakeup.signal();
+  }
+
+  /** A command to the link: one frame for the worker holding the stream. */
+  private record FollowUp(long streamId, byte[] frame) {}
+
   private void run() {
     ConnectionLog connections =
         new ConnectionLog(context, dealer, Integer.toHexString(System.identityHashCode(this)));
@@ -203,6 +217,8 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
         while ((command = incoming.poll()) != null) {
           if (command instanceof Dispatch d) {
             held.add(d);
+          } else if (command instanceof FollowUp f) {
+            followUp(f);
           } else if (command instanceof StreamReset r) {
             resetUpstream(r);
           } else {
@@ -216,6 +232,9 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
         unaccepted.expire(now, this::redispatch);
         refused.release(now, held::addFirst);
         sendHeld(now);
+        if (outbox != null) {
+          outbox.flush();
+        }
         held.expire(
             now, expired -> expired.stream().executor().execute(expired.stream()::onNoWorker));
       }
@@ -255,6 +274,15 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
     }
   }
 
+  private void followUp(FollowUp f) {
+    byte[] owner = workers.ownerOf(f.streamId());
+    if (owner == null) {
+      log.debug("no addressed worker holds stream {}; dropping a follow-up frame", f.streamId());
+      return;
+    }
+    outbox.send(owner, f.frame());
+  }
+
   /** Tells the worker holding the stream to stop; a request no worker took is just dropped. */
   private void resetUpstream(StreamReset reset) {
     long streamId = reset.streamId();
@@ -272,27 +300,8 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
                 .setStreamId(streamId)
                 .setReset(Reset.newBuilder().setReason(reset.reason()))
                 .build());
-    if (sendAddressed(owner, frame)) {
-      log.debug("sent {} to the worker of stream {}", reset.reason(), streamId);
-    } else {
-      log.debug("could not send reset of stream {}: worker gone or its pipe full", streamId);
-    }
-  }
-
-  /**
-   * One frame to one worker on the addressed socket. False when it cannot take it now: the worker
-   * left (ROUTER_MANDATORY) or its pipe is full. Follow-up frames are best effort.
-   */
-  private boolean sendAddressed(byte[] worker, byte[] frame) {
-    try {
-      if (addressed.send(worker, ZMQ.SNDMORE | ZMQ.DONTWAIT)) {
-        addressed.send(frame, 0); // once the routing id is taken, the rest of the message is
-        return true;
-      }
-    } catch (ZMQException e) {
-      log.debug("addressed send failed: {}", e.getMessage());
-    }
-    return false;
+    outbox.send(owner, frame); // behind the stream's body and credit, never before
+    log.debug("sent {} to the worker of stream {}", reset.reason(), streamId);
   }
 
   private void redispatch(Dispatch d) {
@@ -305,6 +314,9 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
     long next = Math.min(unaccepted.nanosUntilNextTimeout(now), refused.nanosUntilNext(now));
     if (!held.isEmpty()) {
       next = Math.min(next, Math.min(HELD_RETRY_NANOS, held.nanosUntilNextExpiry(now)));
+    }
+    if (outbox != null && !outbox.isEmpty()) {
+      next = Math.min(next, FULL_PIPE_RETRY_NANOS); // ROUTER sockets have no writable event
     }
     if (workers.size() > 0) {
       next = Math.min(next, livenessNanos / 3); // notice silent workers in time
@@ -445,9 +457,7 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
                         .setProtocolVersion(FrameCodec.PROTOCOL_VERSION)
                         .setRouterId(routerId))
                 .build());
-    if (!sendAddressed(worker, hello)) {
-      log.debug("worker left before its hello was answered");
-    }
+    outbox.send(worker, hello);
   }
 
   private static boolean endsStream(Frame frame) {

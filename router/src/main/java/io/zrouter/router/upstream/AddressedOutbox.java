@@ -1,0 +1,101 @@
+package io.zrouter.router.upstream;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.zeromq.ZMQ;
+import org.zeromq.ZMQException;
+import zmq.ZError;
+
+/**
+ * Follow-up frames (request body, credit, WebSocket messages, resets) on their way to one worker on
+ * the addressed ROUTER socket. Link thread only.
+ *
+ * <p>Frames of one worker leave in order. When its pipe is full (EAGAIN) they wait here and go out
+ * on a later pass; how much can wait is bounded by the per-stream credit windows, not here. A
+ * worker that left (EHOSTUNREACH, the socket is ROUTER_MANDATORY) gets nothing more: its frames are
+ * dropped, and its streams end through the liveness check.
+ */
+final class AddressedOutbox {
+  private static final Logger log = LoggerFactory.getLogger(AddressedOutbox.class);
+
+  private final ZMQ.Socket socket;
+  private final Map<String, Waiting> waiting = new HashMap<>();
+
+  /** One worker's frames that found its pipe full, in order. */
+  private record Waiting(byte[] worker, ArrayDeque<byte[]> frames) {}
+
+  AddressedOutbox(ZMQ.Socket socket) {
+    this.socket = socket;
+  }
+
+  /** Sends now, or queues behind what this worker already has waiting. */
+  void send(byte[] worker, byte[] frame) {
+    Waiting queued = waiting.get(key(worker));
+    if (queued != null) {
+      queued.frames().add(frame);
+      return;
+    }
+    switch (trySend(worker, frame)) {
+      case FULL -> {
+        Waiting w = new Waiting(worker, new ArrayDeque<>());
+        w.frames().add(frame);
+        waiting.put(key(worker), w);
+      }
+      case GONE -> log.debug("worker left; dropping a follow-up frame");
+      case SENT -> {}
+    }
+  }
+
+  /** Retries every waiting worker's frames in order until its pipe is full again. */
+  void flush() {
+    for (Iterator<Waiting> it = waiting.values().iterator(); it.hasNext(); ) {
+      Waiting w = it.next();
+      byte[] frame;
+      while ((frame = w.frames().peek()) != null) {
+        Result result = trySend(w.worker(), frame);
+        if (result == Result.FULL) {
+          break;
+        }
+        w.frames().poll();
+        if (result == Result.GONE) {
+          w.frames().clear();
+        }
+      }
+      if (w.frames().isEmpty()) {
+        it.remove();
+      }
+    }
+  }
+
+  boolean isEmpty() {
+    return waiting.isEmpty();
+  }
+
+  private enum Result {
+    SENT,
+    FULL,
+    GONE
+  }
+
+  private Result trySend(byte[] worker, byte[] frame) {
+    try {
+      if (socket.send(worker, ZMQ.SNDMORE | ZMQ.DONTWAIT)) {
+        socket.send(frame, 0); // once the routing id is taken, the rest of the message is
+        return Result.SENT;
+      }
+      return socket.errno() == ZError.EAGAIN ? Result.FULL : Result.GONE;
+    } catch (ZMQException e) {
+      log.debug("addressed send failed: {}", e.getMessage());
+      return Result.GONE;
+    }
+  }
+
+  private static String key(byte[] routingId) {
+    return new String(routingId, StandardCharsets.ISO_8859_1);
+  }
+}
