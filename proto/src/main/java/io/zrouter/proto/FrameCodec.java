@@ -17,6 +17,13 @@ public final class FrameCodec {
   /** The protocol version this codebase speaks. */
   public static final int PROTOCOL_VERSION = 1;
 
+  /**
+   * Flow-control window of every stream in each direction, in body bytes: a sender may have this
+   * many body bytes unacknowledged, counting those in the dispatched request, and then waits for
+   * {@code window_update} credit. See docs/protocol.md, "Flow control".
+   */
+  public static final int INITIAL_WINDOW = 256 * 1024;
+
   private FrameCodec() {}
 
   /** Serializes a frame into one message part. */

@@ -25,7 +25,7 @@ class Http1WireTest {
 
   @BeforeEach
   void start() throws Exception {
-    router = TestRouters.start(TestRouters.config());
+    router = TestRouters.start(TestRouters.config().withMaxBody(1024 * 1024));
     workers = TestWorkers.start(router.workerEndpoint(), "p");
   }
 

@@ -11,9 +11,15 @@ final class JavaProcesses implements AutoCloseable {
   private final List<Process> started = new ArrayList<>();
 
   Process start(Path log, String mainClass, String... args) throws IOException {
+    return startWithHeap(log, "256m", mainClass, args);
+  }
+
+  /** {@code maxHeap}: the -Xmx value, e.g. {@code 64m}. */
+  Process startWithHeap(Path log, String maxHeap, String mainClass, String... args)
+      throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-Xmx256m");
+    command.add("-Xmx" + maxHeap);
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add(mainClass);

@@ -265,6 +265,64 @@ class AddressedPathTest {
   }
 
   @Test
+  void responseBody_stopsAtTheWindow_andGoesOnWithCredit() throws Exception {
+    int window = FrameCodec.INITIAL_WINDOW;
+    start(
+        (req, res) -> {
+          try (OutputStream out = res.body()) {
+            out.write(new byte[4 * window]);
+          }
+        });
+
+    router.send(Requests.get(1, "/big", addressed.port()));
+    byte[] identity = addressed.takeHello(DEFAULT_WAIT).identity();
+    List<Frame> uncredited = addressed.framesWithin(1, QUIET);
+    addressed.send(identity, windowUpdate(1, 3 * window));
+    List<Frame> rest = new java.util.ArrayList<>();
+    do {
+      rest.add(addressed.takeFrame(1, DEFAULT_WAIT).frame());
+    } while (!ReceivedResponse.endsStream(rest.get(rest.size() - 1)));
+
+    assertThat(bodyBytes(uncredited)).isEqualTo(window); // no credit: one window and no more
+    assertThat(uncredited).noneMatch(ReceivedResponse::endsStream);
+    assertThat(bodyBytes(rest)).isEqualTo(3 * window);
+  }
+
+  @Test
+  void readingTheRequestBody_grantsCreditOnTheLink() {
+    int window = FrameCodec.INITIAL_WINDOW;
+    start((req, res) -> res.send(Integer.toString(req.bodyBytes().length)));
+
+    router.send(
+        Requests.frame(
+            1, Requests.head("POST", "/upload", false).setAddressedPort(addressed.port())));
+    byte[] identity = addressed.takeHello(DEFAULT_WAIT).identity();
+    router.awaitAccepted(1, DEFAULT_WAIT);
+    addressed.send(identity, Requests.body(1, new byte[window], false));
+    Frame credit = addressed.takeFrame(1, DEFAULT_WAIT).frame();
+    addressed.send(identity, Requests.body(1, new byte[window], true));
+
+    assertThat(credit.hasWindowUpdate()).isTrue();
+    assertThat(credit.getWindowUpdate().getIncrement()).isGreaterThanOrEqualTo(window / 4);
+    assertThat(addressed.takeStream(1, DEFAULT_WAIT).bodyText())
+        .isEqualTo(Integer.toString(2 * window));
+  }
+
+  private static Frame windowUpdate(long streamId, int increment) {
+    return Frame.newBuilder()
+        .setStreamId(streamId)
+        .setWindowUpdate(io.zrouter.proto.WindowUpdate.newBuilder().setIncrement(increment))
+        .build();
+  }
+
+  private static long bodyBytes(List<Frame> frames) {
+    return frames.stream()
+        .filter(Frame::hasBody)
+        .mapToLong(f -> f.getBody().getData().size())
+        .sum();
+  }
+
+  @Test
   void junkOnTheLink_isDroppedAndTheWorkerKeepsServing() {
     start((req, res) -> res.send("ok"));
     router.send(Requests.get(1, "/", addressed.port()));

@@ -278,17 +278,21 @@ class WorkerTest {
 
   @Test
   void routerReset_cancelsTheStream() throws Exception {
-    CountDownLatch reading = new CountDownLatch(1);
-    CompletableFuture<Throwable> readFailure = new CompletableFuture<>();
+    CountDownLatch running = new CountDownLatch(1);
+    CompletableFuture<Throwable> writeFailure = new CompletableFuture<>();
     start(
         (req, res) -> {
-          if (req.path().equals("/upload")) {
-            reading.countDown();
+          if (req.path().equals("/wait")) {
+            running.countDown();
+            while (!req.isCancelled()) {
+              java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+            }
             try {
-              req.bodyBytes();
-              readFailure.complete(null);
+              res.body().write(1);
+              res.body().flush();
+              writeFailure.complete(null);
             } catch (IOException e) {
-              readFailure.complete(e);
+              writeFailure.complete(e);
               throw e;
             }
           } else {
@@ -296,17 +300,27 @@ class WorkerTest {
           }
         });
 
-    router.send(Requests.frame(1, Requests.head("POST", "/upload", false)));
-    assertThat(reading.await(5, TimeUnit.SECONDS)).isTrue();
+    router.send(Requests.get(1, "/wait"));
+    assertThat(running.await(5, TimeUnit.SECONDS)).isTrue();
     router.send(Requests.reset(1));
 
-    assertThat(readFailure.get(5, TimeUnit.SECONDS))
+    assertThat(writeFailure.get(5, TimeUnit.SECONDS))
         .isInstanceOf(IOException.class)
         .hasMessageContaining("reset by router");
     router.send(Requests.get(2, "/other"));
     assertThat(router.takeStream(2).bodyText()).isEqualTo("still alive");
     // nothing is ever sent for the cancelled stream
     assertThat(router.isQuietFor(java.time.Duration.ofMillis(200))).isTrue();
+  }
+
+  @Test
+  void bodyThatContinues_withoutAnAddressedLink_isRefused() {
+    start((req, res) -> res.send(new String(req.bodyBytes())));
+
+    // this fake router has no addressed socket: the rest of the body could never arrive
+    router.send(Requests.frame(1, Requests.head("POST", "/upload", false)));
+
+    assertThat(router.takeStream(1).resetReason()).isEqualTo(ResetReason.RESET_REASON_REFUSED);
   }
 
   @Test

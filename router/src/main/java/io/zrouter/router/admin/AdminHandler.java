@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.internal.PlatformDependent;
 import io.zrouter.router.stream.StreamRegistry;
 import io.zrouter.router.upstream.WorkerLink;
 import io.zrouter.router.upstream.WorkerView;
@@ -18,6 +19,7 @@ import java.util.List;
 
 /**
  * {@code GET /_zrouter/workers}: the workers connected on the addressed path, as JSON; {@code GET
+ * /_zrouter/memory}: the router's heap and Netty's direct memory, as JSON; {@code GET
  * /_zrouter/health}: 200 while the router runs.
  */
 final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -38,6 +40,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
     switch (request.uri()) {
       case "/_zrouter/health" -> reply(ctx, HttpResponseStatus.OK, "text/plain", "ok\n", keepAlive);
+      case "/_zrouter/memory" ->
+          reply(ctx, HttpResponseStatus.OK, "application/json", memoryJson(), keepAlive);
       case "/_zrouter/workers" ->
           link.workers()
               .whenComplete(
@@ -63,6 +67,18 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                               }));
       default -> reply(ctx, HttpResponseStatus.NOT_FOUND, "text/plain", "not found\n", keepAlive);
     }
+  }
+
+  /** Heap in use now (garbage included) and its limit, and Netty's direct memory in use. */
+  static String memoryJson() {
+    Runtime runtime = Runtime.getRuntime();
+    return "{\"heap_used_bytes\":"
+        + (runtime.totalMemory() - runtime.freeMemory())
+        + ",\"heap_max_bytes\":"
+        + runtime.maxMemory()
+        + ",\"direct_used_bytes\":"
+        + PlatformDependent.usedDirectMemory()
+        + "}\n";
   }
 
   static String json(List<WorkerView> workers, int streamsInFlight) {

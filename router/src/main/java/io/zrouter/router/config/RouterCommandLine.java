@@ -24,7 +24,7 @@ public final class RouterCommandLine {
             + d.listen().getPort()
             + ")",
         "  --bind ENDPOINT           ZeroMQ endpoint workers connect to (default " + d.bind() + ")",
-        "  --max-body SIZE           largest request body; larger gets 413 (default 16m)",
+        "  --max-body SIZE           largest request body; larger gets 413 (default 0: no limit)",
         "  --max-header-size SIZE    largest request header block; larger gets 431 (default 16k)",
         "  --worker-wait DURATION    how long a request waits for a worker before 503 (default "
             + Units.formatDuration(d.workerWait())

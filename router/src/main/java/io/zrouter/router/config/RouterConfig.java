@@ -11,7 +11,8 @@ import java.util.Objects;
  *
  * @param listen HTTP listen address (port 0: let the OS pick; read it back from the router)
  * @param bind ZeroMQ endpoint the dispatch socket binds, e.g. {@code tcp://127.0.0.1:5555}
- * @param maxBody largest request body carried to a worker, in bytes; larger gets 413
+ * @param maxBody largest request body carried to a worker, in bytes; larger gets 413. 0: no limit
+ *     (bodies stream, so none is needed)
  * @param workerWait how long a request waits for a worker before 503
  * @param requestTimeout how long a request waits for response headers before 504
  * @param acceptTimeout how long a sent request may go unacknowledged before it is sent again
@@ -54,8 +55,8 @@ public record RouterConfig(
     Objects.requireNonNull(acceptTimeout, "acceptTimeout");
     Objects.requireNonNull(workerLiveness, "workerLiveness");
     Objects.requireNonNull(shutdownGrace, "shutdownGrace");
-    if (maxBody < 0 || maxBody > Integer.MAX_VALUE - 8) {
-      throw new IllegalArgumentException("maxBody must be between 0 and 2 GiB");
+    if (maxBody < 0) {
+      throw new IllegalArgumentException("maxBody must be >= 0 (0: no limit)");
     }
     if (ioThreads < 0) {
       throw new IllegalArgumentException("ioThreads must be >= 0");
@@ -70,7 +71,7 @@ public record RouterConfig(
     return new RouterConfig(
         new InetSocketAddress("0.0.0.0", 8080),
         DEFAULT_BIND,
-        16L * 1024 * 1024,
+        0,
         Duration.ofSeconds(5),
         Duration.ofSeconds(30),
         Duration.ofSeconds(1),

@@ -9,10 +9,11 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.handler.codec.http.HttpMessage;
-import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2FrameCodec;
@@ -31,7 +32,8 @@ import io.netty.util.ReferenceCountUtil;
 /**
  * Builds the pipeline of each accepted connection. Cleartext, one port speaks HTTP/1.1 and HTTP/2
  * (prior knowledge or {@code Upgrade: h2c}); with TLS, ALPN picks h2 or http/1.1. All paths end in
- * the same {@link ProxyHandler}: HTTP/2 streams become HTTP/1-style objects.
+ * the same {@link ProxyHandler}: HTTP/2 streams become HTTP/1-style objects. Bodies are not
+ * aggregated anywhere: they stream.
  */
 final class FrontendInitializer extends ChannelInitializer<Channel> {
   private static final int MAX_INITIAL_LINE = 8 * 1024;
@@ -61,14 +63,28 @@ final class FrontendInitializer extends ChannelInitializer<Channel> {
     }
     HttpServerCodec http1 = http1Codec();
     HttpServerUpgradeHandler upgrade =
-        new HttpServerUpgradeHandler(http1, this::upgradeCodec, maxBody());
+        new HttpServerUpgradeHandler(http1, this::upgradeCodec, MAX_UPGRADE_REQUEST_BODY) {
+          @Override
+          protected boolean shouldHandleUpgradeRequest(HttpRequest request) {
+            // An upgrade would read the whole body first; one with a body stays HTTP/1.1 and
+            // streams (RFC 9110 lets a server ignore Upgrade). The client upgrades next time.
+            return HttpUtil.getContentLength(request, 0L) == 0
+                && !HttpUtil.isTransferEncodingChunked(request)
+                && super.shouldHandleUpgradeRequest(request);
+          }
+        };
     ch.pipeline()
         .addLast(new CleartextHttp2ServerUpgradeHandler(http1, upgrade, http2PriorKnowledge()))
         .addLast(new Http1ChainInstaller());
   }
 
-  private int maxBody() {
-    return (int) proxy.config().maxBody();
+  /**
+   * An {@code Upgrade: h2c} request is read whole before the switch; it has no business being big.
+   */
+  private static final int MAX_UPGRADE_REQUEST_BODY = 64 * 1024;
+
+  private ExpectContinue expectContinue() {
+    return new ExpectContinue(proxy.config().maxBody());
   }
 
   private HttpServerCodec http1Codec() {
@@ -79,9 +95,9 @@ final class FrontendInitializer extends ChannelInitializer<Channel> {
   private void addHttp1Chain(ChannelPipeline pipeline, String after) {
     pipeline.addAfter(after, "http1-validator", new Http1RequestValidator());
     pipeline.addAfter("http1-validator", "http1-keepalive", new HttpServerKeepAliveHandler());
-    pipeline.addAfter("http1-keepalive", "http1-aggregator", new HttpObjectAggregator(maxBody()));
-    pipeline.addAfter("http1-aggregator", "http1-pipelining", new Http1PipeliningHandler());
-    pipeline.addAfter("http1-pipelining", "proxy", new ProxyHandler(proxy, scheme));
+    pipeline.addAfter("http1-keepalive", "http1-pipelining", new Http1PipeliningHandler());
+    pipeline.addAfter("http1-pipelining", "http1-expect", expectContinue());
+    pipeline.addAfter("http1-expect", "proxy", new ProxyHandler(proxy, scheme));
   }
 
   private HttpServerUpgradeHandler.UpgradeCodec upgradeCodec(CharSequence protocol) {
@@ -126,7 +142,7 @@ final class FrontendInitializer extends ChannelInitializer<Channel> {
             stream
                 .pipeline()
                 .addLast(new Http2StreamFrameToHttpObjectCodec(true))
-                .addLast(new HttpObjectAggregator(maxBody()))
+                .addLast(expectContinue())
                 .addLast(new ProxyHandler(proxy, scheme));
           }
         });

@@ -21,9 +21,11 @@ import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.zrouter.proto.Body;
 import io.zrouter.proto.Frame;
+import io.zrouter.proto.FrameCodec;
 import io.zrouter.proto.Header;
 import io.zrouter.proto.ResetReason;
 import io.zrouter.proto.ResponseHead;
+import io.zrouter.proto.WindowUpdate;
 import io.zrouter.router.frontend.LocalReply.Reason;
 import io.zrouter.router.stream.ProxyStream;
 import io.zrouter.router.stream.StreamRegistry;
@@ -38,9 +40,17 @@ import org.slf4j.LoggerFactory;
  * The downstream half of one proxied request: turns the worker's response frames into HTTP response
  * objects written to the client as they arrive, and answers on its own (503, 504, 502) when the
  * worker does not. Lives on its channel's event loop.
+ *
+ * <p>Response body bytes are credited back to the worker ({@code window_update}) only once they
+ * were written to the client's connection, so a client that reads slowly holds the worker's handler
+ * back and the router keeps at most one window of its response. Credit the worker grants for the
+ * request body goes to the stream's {@link RequestBodyRelay}.
  */
 final class HttpExchange implements ProxyStream {
   private static final Logger log = LoggerFactory.getLogger(HttpExchange.class);
+
+  /** Credit goes back to the worker in steps of this many bytes, not per write. */
+  private static final int CREDIT_STEP = FrameCodec.INITIAL_WINDOW / 4;
 
   private enum State {
     AWAITING_HEAD,
@@ -56,6 +66,7 @@ final class HttpExchange implements ProxyStream {
   private final boolean http2;
   private final boolean headRequest;
   private final boolean http10;
+  private final RequestBodyRelay requestBody;
   private State state = State.AWAITING_HEAD;
   private volatile boolean done;
   private boolean wrote;
@@ -67,7 +78,15 @@ final class HttpExchange implements ProxyStream {
   private long declaredLength = -1;
 
   private long bodyBytes;
+
+  /** Response body bytes the client took that the worker was not yet credited for. */
+  private int uncredited;
+
   private ScheduledFuture<?> timeout;
+  private long requestTimeoutNanos;
+
+  /** Request body bytes received when the timeout was last (re)armed. */
+  private long bodyReceivedAtTimeoutStart;
 
   HttpExchange(
       long id,
@@ -77,7 +96,8 @@ final class HttpExchange implements ProxyStream {
       String requestId,
       boolean http2,
       boolean headRequest,
-      boolean http10) {
+      boolean http10,
+      RequestBodyRelay requestBody) {
     this.id = id;
     this.ctx = ctx;
     this.registry = registry;
@@ -86,13 +106,14 @@ final class HttpExchange implements ProxyStream {
     this.http2 = http2;
     this.headRequest = headRequest;
     this.http10 = http10;
+    this.requestBody = requestBody;
   }
 
   /** Registers the exchange and starts its response deadline. */
   void start(Duration requestTimeout) {
     registry.register(this);
-    timeout =
-        ctx.executor().schedule(this::onTimeout, requestTimeout.toNanos(), TimeUnit.NANOSECONDS);
+    this.requestTimeoutNanos = requestTimeout.toNanos();
+    timeout = ctx.executor().schedule(this::onTimeout, requestTimeoutNanos, TimeUnit.NANOSECONDS);
   }
 
   @Override
@@ -118,7 +139,11 @@ final class HttpExchange implements ProxyStream {
       case TRAILERS -> onTrailers(frame.getTrailers().getHeadersList());
       case RESET ->
           onUpstreamReset(frame.getReset().getReason() + " " + frame.getReset().getMessage());
-      case ACCEPT, WINDOW_UPDATE -> log.debug("ignoring {} on stream {}", frame.getKindCase(), id);
+      case ACCEPT -> requestBody.onAccepted();
+      case WINDOW_UPDATE -> {
+        requestBody.onAccepted(); // credit comes on the addressed path: the worker has it
+        requestBody.onCredit(frame.getWindowUpdate().getIncrement());
+      }
       default ->
           onUpstreamProtocolError("unexpected " + frame.getKindCase() + " frame from worker");
     }
@@ -186,7 +211,31 @@ final class HttpExchange implements ProxyStream {
               : LastHttpContent.EMPTY_LAST_CONTENT);
       finish();
     } else if (hasData) {
-      write(new DefaultHttpContent(Unpooled.wrappedBuffer(body.getData().asReadOnlyByteBuffer())));
+      int size = body.getData().size();
+      ctx.write(
+              new DefaultHttpContent(Unpooled.wrappedBuffer(body.getData().asReadOnlyByteBuffer())))
+          .addListener(written -> credit(written.isSuccess() ? size : 0));
+      wrote = true;
+    } else {
+      credit(body.getData().size()); // not for the client (HEAD, 204, 304): taken at once
+    }
+  }
+
+  /** The client took {@code bytes} more of the response: the worker may send as many again. */
+  private void credit(int bytes) {
+    if (state != State.STREAMING) {
+      return;
+    }
+    uncredited += bytes;
+    if (uncredited >= CREDIT_STEP) {
+      upstream.sendFollowUp(
+          id,
+          FrameCodec.encode(
+              Frame.newBuilder()
+                  .setStreamId(id)
+                  .setWindowUpdate(WindowUpdate.newBuilder().setIncrement(uncredited))
+                  .build()));
+      uncredited = 0;
     }
   }
 
@@ -234,12 +283,33 @@ final class HttpExchange implements ProxyStream {
     flush();
   }
 
+  /**
+   * The worker has --request-timeout to answer, counted from the last request body bytes the client
+   * sent: an upload that takes longer than that but keeps moving is not cut off.
+   */
   private void onTimeout() {
+    long received = requestBody.received();
+    if (state == State.AWAITING_HEAD && received != bodyReceivedAtTimeoutStart) {
+      bodyReceivedAtTimeoutStart = received;
+      timeout = ctx.executor().schedule(this::onTimeout, requestTimeoutNanos, TimeUnit.NANOSECONDS);
+      return;
+    }
     if (state == State.AWAITING_HEAD) {
       log.debug("no response headers in time: stream = {}, request_id = {}", id, requestId);
       replyLocally(Reason.TIMEOUT, ResetReason.RESET_REASON_TIMEOUT);
       flush();
     }
+  }
+
+  /** The request body grew past --max-body: 413 if the response has not started, else a reset. */
+  void onRequestTooLarge() {
+    fail(Reason.BODY_TOO_LARGE, ResetReason.RESET_REASON_CANCEL);
+    flush();
+  }
+
+  /** Whether the response is complete (or the exchange was abandoned). */
+  boolean isFinished() {
+    return state == State.DONE;
   }
 
   /** The client went away (connection closed, or RST_STREAM): the worker should stop too. */
@@ -305,6 +375,7 @@ final class HttpExchange implements ProxyStream {
     state = State.DONE;
     done = true;
     registry.remove(this);
+    requestBody.close();
     if (timeout != null) {
       timeout.cancel(false);
     }

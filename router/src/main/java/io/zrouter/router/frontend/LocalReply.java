@@ -21,6 +21,7 @@ final class LocalReply {
     UPSTREAM_LOST(HttpResponseStatus.BAD_GATEWAY, "worker died before responding"),
     SHUTTING_DOWN(HttpResponseStatus.SERVICE_UNAVAILABLE, "router is shutting down"),
     BAD_REQUEST(HttpResponseStatus.BAD_REQUEST, "malformed request"),
+    BODY_TOO_LARGE(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "request body too large"),
     URI_TOO_LONG(HttpResponseStatus.REQUEST_URI_TOO_LONG, "request line too long"),
     HEADERS_TOO_LARGE(
         HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "request headers too large");

@@ -3,11 +3,13 @@ package io.zrouter.router.frontend;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.ReferenceCountUtil;
@@ -20,15 +22,33 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The last handler of every request pipeline, HTTP/1.1 connection or HTTP/2 stream alike: turns
- * each complete request into a dispatched message and an {@link HttpExchange} that writes the
- * response back. On HTTP/1.1 requests arrive here one at a time (see {@link
- * Http1PipeliningHandler}); on HTTP/2 each stream has its own instance.
+ * each request into a dispatched message, an {@link HttpExchange} that writes the response back and
+ * a {@link RequestBodyRelay} that streams the rest of the body to the worker. On HTTP/1.1 requests
+ * arrive here one at a time (see {@link Http1PipeliningHandler}); on HTTP/2 each stream has its own
+ * instance.
+ *
+ * <p>The request is dispatched as soon as what has arrived of it is read (the end of a read burst,
+ * the end of the body, or a window's worth of body): a small request goes out whole in one message,
+ * a large or slow upload starts at once and streams.
  */
 final class ProxyHandler extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(ProxyHandler.class);
   private final ProxyContext proxy;
   private final String scheme;
+
+  /** The exchange of the request being read or answered; null before the first. */
   private HttpExchange current;
+
+  private RequestBodyRelay body;
+
+  /** The request whose head waits for its first body bytes; null once dispatched. */
+  private PendingDispatch pending;
+
+  /** Whether content read now belongs to a request that is being ignored (answered locally). */
+  private boolean discarding;
+
+  private record PendingDispatch(
+      HttpRequest request, RequestEncoder.Envelope envelope, long contentLength) {}
 
   ProxyHandler(ProxyContext proxy, String scheme) {
     this.proxy = proxy;
@@ -37,31 +57,52 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (!(msg instanceof FullHttpRequest request)) {
-      ReferenceCountUtil.release(msg);
-      return;
-    }
     try {
-      startExchange(ctx, request);
+      if (msg instanceof HttpRequest request) {
+        startExchange(ctx, request);
+      }
+      if (msg instanceof HttpContent content) {
+        onContent(content);
+      }
     } finally {
-      request.release(); // encoded into the dispatch, or answered locally: ours to free
+      ReferenceCountUtil.release(msg); // what the relay keeps, it retained
     }
   }
 
-  private void startExchange(ChannelHandlerContext ctx, FullHttpRequest request) {
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    if (pending != null) {
+      dispatch(); // what arrived so far goes now; the rest streams after it
+    }
+    ctx.fireChannelReadComplete();
+  }
+
+  private void startExchange(ChannelHandlerContext ctx, HttpRequest request) {
+    discarding = false;
     boolean http2 = ctx.channel() instanceof Http2StreamChannel;
     SocketAddress client =
         http2 ? ctx.channel().parent().remoteAddress() : ctx.channel().remoteAddress();
+    long contentLength = HttpUtil.getContentLength(request, -1L);
+    boolean chunked = HttpUtil.isTransferEncodingChunked(request);
     HopByHop.strip(request.headers());
     String requestId = ForwardedHeaders.apply(request.headers(), client, scheme);
     if (proxy.isDraining()) {
+      discarding = true;
       FullHttpResponse reply = LocalReply.of(Reason.SHUTTING_DOWN, requestId, ctx.alloc());
       reply.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
       ctx.writeAndFlush(reply).addListener(ChannelFutureListener.CLOSE);
       return;
     }
+    long maxBody = proxy.config().maxBody();
+    if (maxBody > 0 && contentLength > maxBody) {
+      // Answered before the body is read; the body that follows anyway is read and dropped.
+      discarding = true;
+      ctx.writeAndFlush(LocalReply.of(Reason.BODY_TOO_LARGE, requestId, ctx.alloc()));
+      return;
+    }
     long id = proxy.registry().nextId();
     boolean http10 = !http2 && request.protocolVersion().equals(HttpVersion.HTTP_1_0);
+    body = new RequestBodyRelay(id, proxy.link(), ReadGate.of(ctx.channel()));
     current =
         new HttpExchange(
             id,
@@ -71,7 +112,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             requestId,
             http2,
             HttpMethod.HEAD.equals(request.method()),
-            http10);
+            http10,
+            body);
     long deadline = System.currentTimeMillis() + proxy.config().requestTimeout().toMillis();
     RequestEncoder.Envelope envelope =
         new RequestEncoder.Envelope(
@@ -82,9 +124,48 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             addressOf(client),
             deadline,
             proxy.link().addressedPort());
-    byte[][] parts = RequestEncoder.encode(envelope, request);
+    pending = new PendingDispatch(request, envelope, chunked ? -1 : Math.max(contentLength, 0));
     current.start(proxy.config().requestTimeout());
-    proxy.link().dispatch(new Dispatch(current, parts, System.nanoTime(), isIdempotent(request)));
+  }
+
+  private void onContent(HttpContent content) {
+    if (discarding || current == null) {
+      return;
+    }
+    body.offer(content);
+    long maxBody = proxy.config().maxBody();
+    if (maxBody > 0 && body.received() > maxBody) {
+      log.debug("request body over --max-body: stream = {}", current.id());
+      pending = null;
+      discarding = true;
+      current.onRequestTooLarge();
+      return;
+    }
+    if (pending != null && body.hasFirstPartReady()) {
+      dispatch();
+    }
+  }
+
+  private void dispatch() {
+    PendingDispatch p = pending;
+    pending = null;
+    if (current.isFinished()) {
+      return; // answered already (504 while the first bytes trickled in)
+    }
+    RequestBodyRelay.FirstPart first = body.takeFirstPart();
+    byte[][] parts;
+    try {
+      parts =
+          RequestEncoder.encode(
+              p.envelope(), p.request(), first.data(), first.complete(), p.contentLength());
+    } finally {
+      first.data().release();
+    }
+    proxy
+        .link()
+        .dispatch(
+            new Dispatch(
+                current, parts, System.nanoTime(), isIdempotent(p.request()), !first.complete()));
   }
 
   @Override
@@ -97,7 +178,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   }
 
   /** RFC 9110 idempotent methods, or a client that vouches with an Idempotency-Key. */
-  private static boolean isIdempotent(FullHttpRequest request) {
+  private static boolean isIdempotent(HttpRequest request) {
     HttpMethod m = request.method();
     return HttpMethod.GET.equals(m)
         || HttpMethod.HEAD.equals(m)

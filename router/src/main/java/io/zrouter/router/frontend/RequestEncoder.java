@@ -3,8 +3,8 @@ package io.zrouter.router.frontend;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import io.netty.buffer.ByteBuf;
-import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.AsciiString;
 import io.zrouter.proto.Body;
 import io.zrouter.proto.Frame;
@@ -16,13 +16,13 @@ import java.util.Iterator;
 import java.util.Map;
 
 /**
- * Encodes one complete HTTP request as the parts of one ZeroMQ message: a request-head frame, then
- * the body in frames of at most {@link #MAX_BODY_FRAME} bytes, the last one ending the request.
- * Body bytes are copied once, straight from Netty's buffers into the encoded parts.
+ * Encodes requests as frames: the dispatched message (a request-head frame, then the body that came
+ * with it in frames of at most {@link #MAX_BODY_FRAME} bytes) and the body frames that follow it.
+ * Body bytes are copied once, straight from Netty's buffers into the encoded frames.
  */
 final class RequestEncoder {
   /** Largest body chunk per frame, so workers can start on a large body piece by piece. */
-  static final int MAX_BODY_FRAME = 1 << 20;
+  static final int MAX_BODY_FRAME = 64 * 1024;
 
   private RequestEncoder() {}
 
@@ -36,9 +36,20 @@ final class RequestEncoder {
       long deadlineUnixMs,
       int addressedPort) {}
 
-  /** Headers must already be cleaned: hop-by-hop removed, forwarding headers added. */
-  static byte[][] encode(Envelope envelope, FullHttpRequest request) {
-    ByteBuf content = request.content();
+  /**
+   * The dispatched message: head plus the first part of the body. Headers must already be cleaned:
+   * hop-by-hop removed, forwarding headers added.
+   *
+   * @param content the body bytes that travel with the head (not released here)
+   * @param complete whether {@code content} is the whole body
+   * @param contentLength the declared length, or -1 when the body is chunked
+   */
+  static byte[][] encode(
+      Envelope envelope,
+      HttpRequest request,
+      ByteBuf content,
+      boolean complete,
+      long contentLength) {
     int length = content.readableBytes();
     int bodyFrames = (length + MAX_BODY_FRAME - 1) / MAX_BODY_FRAME;
     byte[][] parts = new byte[1 + bodyFrames][];
@@ -55,9 +66,9 @@ final class RequestEncoder {
             .setRemoteAddress(envelope.remoteAddress())
             .setRequestId(envelope.requestId())
             .setDeadlineUnixMs(envelope.deadlineUnixMs())
-            .setContentLength(length)
+            .setContentLength(contentLength)
             .setAddressedPort(envelope.addressedPort())
-            .setEndStream(length == 0);
+            .setEndStream(complete && length == 0);
     Iterator<Map.Entry<CharSequence, CharSequence>> headers =
         request.headers().iteratorCharSequence();
     while (headers.hasNext()) {
@@ -74,20 +85,28 @@ final class RequestEncoder {
     int offset = content.readerIndex();
     for (int i = 0; i < bodyFrames; i++) {
       int chunk = Math.min(MAX_BODY_FRAME, length - i * MAX_BODY_FRAME);
-      Body body =
-          Body.newBuilder()
-              .setData(wrap(content, offset + i * MAX_BODY_FRAME, chunk))
-              .setEndStream(i == bodyFrames - 1)
-              .build();
       parts[1 + i] =
-          FrameCodec.encode(
-              Frame.newBuilder().setStreamId(envelope.streamId()).setBody(body).build());
+          encodeBody(
+              envelope.streamId(),
+              content,
+              offset + i * MAX_BODY_FRAME,
+              chunk,
+              complete && i == bodyFrames - 1);
     }
     return parts;
   }
 
+  /** One body frame of {@code length} bytes of {@code content} from {@code index}. */
+  static byte[] encodeBody(long streamId, ByteBuf content, int index, int length, boolean end) {
+    Body body = Body.newBuilder().setData(wrap(content, index, length)).setEndStream(end).build();
+    return FrameCodec.encode(Frame.newBuilder().setStreamId(streamId).setBody(body).build());
+  }
+
   /** Views Netty's bytes as a ByteString without copying; valid until the request is released. */
   private static ByteString wrap(ByteBuf content, int index, int length) {
+    if (length == 0) {
+      return ByteString.EMPTY;
+    }
     ByteString data = ByteString.EMPTY;
     for (ByteBuffer piece : content.nioBuffers(index, length)) {
       data = data.concat(UnsafeByteOperations.unsafeWrap(piece));

@@ -5,11 +5,11 @@ import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.zeromq.ZMQ;
 import org.zeromq.ZMQException;
-import zmq.ZError;
 
 /**
  * Follow-up frames (request body, credit, WebSocket messages, resets) on their way to one worker on
@@ -24,13 +24,16 @@ final class AddressedOutbox {
   private static final Logger log = LoggerFactory.getLogger(AddressedOutbox.class);
 
   private final ZMQ.Socket socket;
+  private final Predicate<byte[]> ready;
   private final Map<String, Waiting> waiting = new HashMap<>();
 
   /** One worker's frames that found its pipe full, in order. */
   private record Waiting(byte[] worker, ArrayDeque<byte[]> frames) {}
 
-  AddressedOutbox(ZMQ.Socket socket) {
+  /** {@code ready}: whether a worker's connection has proved itself (see the class comment). */
+  AddressedOutbox(ZMQ.Socket socket, Predicate<byte[]> ready) {
     this.socket = socket;
+    this.ready = ready;
   }
 
   /** Sends now, or queues behind what this worker already has waiting. */
@@ -40,7 +43,7 @@ final class AddressedOutbox {
       queued.frames().add(frame);
       return;
     }
-    switch (trySend(worker, frame)) {
+    switch (ready.test(worker) ? trySend(worker, frame) : Result.FULL) {
       case FULL -> {
         Waiting w = new Waiting(worker, new ArrayDeque<>());
         w.frames().add(frame);
@@ -55,6 +58,9 @@ final class AddressedOutbox {
   void flush() {
     for (Iterator<Waiting> it = waiting.values().iterator(); it.hasNext(); ) {
       Waiting w = it.next();
+      if (!ready.test(w.worker())) {
+        continue;
+      }
       byte[] frame;
       while ((frame = w.frames().peek()) != null) {
         Result result = trySend(w.worker(), frame);
@@ -70,6 +76,11 @@ final class AddressedOutbox {
         it.remove();
       }
     }
+  }
+
+  /** The worker was given up for dead: drop what waits for it. */
+  void forget(byte[] worker) {
+    waiting.remove(key(worker));
   }
 
   boolean isEmpty() {
@@ -88,7 +99,7 @@ final class AddressedOutbox {
         socket.send(frame, 0); // once the routing id is taken, the rest of the message is
         return Result.SENT;
       }
-      return socket.errno() == ZError.EAGAIN ? Result.FULL : Result.GONE;
+      return Result.FULL; // EAGAIN, or a stale EHOSTUNREACH: see the class comment
     } catch (ZMQException e) {
       log.debug("addressed send failed: {}", e.getMessage());
       return Result.GONE;

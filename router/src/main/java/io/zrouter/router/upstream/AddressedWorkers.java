@@ -63,6 +63,12 @@ final class AddressedWorkers {
     }
   }
 
+  /** Whether the worker's hello arrived: its connection works. */
+  boolean greeted(byte[] routingId) {
+    Worker w = byRoutingId.get(key(routingId));
+    return w != null && w.greeted;
+  }
+
   /** Any frame from a worker shows it is alive. */
   void seen(byte[] routingId, long nowNanos) {
     Worker w = byRoutingId.get(key(routingId));
@@ -100,9 +106,12 @@ final class AddressedWorkers {
 
   /**
    * Forgets workers silent for longer than the liveness timeout (dead, or cut off), logging each,
-   * and hands every stream they held to {@code lost}.
+   * hands every stream they held to {@code lost} and each one's routing id to {@code gone}.
    */
-  void expire(long nowNanos, java.util.function.LongConsumer lost) {
+  void expire(
+      long nowNanos,
+      java.util.function.LongConsumer lost,
+      java.util.function.Consumer<byte[]> gone) {
     for (Iterator<Worker> it = byRoutingId.values().iterator(); it.hasNext(); ) {
       Worker w = it.next();
       if (nowNanos - w.lastSeenNanos > livenessNanos) {
@@ -116,6 +125,7 @@ final class AddressedWorkers {
           streamOwner.remove(streamId);
           lost.accept(streamId);
         }
+        gone.accept(w.routingId);
       }
     }
   }

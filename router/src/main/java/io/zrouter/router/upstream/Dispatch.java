@@ -11,17 +11,35 @@ import io.zrouter.router.stream.ProxyStream;
  *     here
  * @param idempotent safe to run twice (GET, HEAD, OPTIONS, PUT, DELETE, or an Idempotency-Key): may
  *     go to another worker when the one running it dies before answering
+ * @param bodyFollows the body continues after these parts, as follow-ups to the worker that accepts
+ *     it: the stream hears of the acknowledgement, and the request can never be replayed from these
+ *     parts alone after that
  * @param refusals how many workers refused it so far (all busy, or draining)
  */
 public record Dispatch(
-    ProxyStream stream, byte[][] parts, long queuedAtNanos, boolean idempotent, int refusals) {
+    ProxyStream stream,
+    byte[][] parts,
+    long queuedAtNanos,
+    boolean idempotent,
+    boolean bodyFollows,
+    int refusals) {
 
   /** A fresh request, refused by nobody yet. */
-  public Dispatch(ProxyStream stream, byte[][] parts, long queuedAtNanos, boolean idempotent) {
-    this(stream, parts, queuedAtNanos, idempotent, 0);
+  public Dispatch(
+      ProxyStream stream,
+      byte[][] parts,
+      long queuedAtNanos,
+      boolean idempotent,
+      boolean bodyFollows) {
+    this(stream, parts, queuedAtNanos, idempotent, bodyFollows, 0);
   }
 
   Dispatch refusedOnceMore() {
-    return new Dispatch(stream, parts, queuedAtNanos, idempotent, refusals + 1);
+    return new Dispatch(stream, parts, queuedAtNanos, idempotent, bodyFollows, refusals + 1);
+  }
+
+  /** Whether another worker may run it if the first dies before answering. */
+  boolean replayable() {
+    return idempotent && !bodyFollows;
   }
 }

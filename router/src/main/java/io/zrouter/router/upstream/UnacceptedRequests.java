@@ -52,12 +52,17 @@ final class UnacceptedRequests {
     byStream.put(d.stream().id(), e);
   }
 
-  /** A worker acknowledged the stream: it will not be sent again. */
-  void accepted(long streamId) {
+  /**
+   * A worker acknowledged the stream: it will not be sent again. Returns the request, or null when
+   * it was already acknowledged (or never sent).
+   */
+  Dispatch accepted(long streamId) {
     Entry e = byStream.remove(streamId);
-    if (e != null) {
-      e.settled = true;
+    if (e == null) {
+      return null;
     }
+    e.settled = true;
+    return e.dispatch;
   }
 
   /**

@@ -93,7 +93,7 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
     this.routerId = new String(dealer.getIdentity(), StandardCharsets.US_ASCII);
     this.addressed = addressed;
     this.addressedPort = addressed == null ? 0 : Endpoints.port(addressed.getLastEndpoint());
-    this.outbox = addressed == null ? null : new AddressedOutbox(addressed);
+    this.outbox = addressed == null ? null : new AddressedOutbox(addressed, workers::greeted);
     this.thread = new Thread(this::run, "zrouter-link");
   }
 
@@ -140,6 +140,8 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
     ZMQ.Socket router = context.createSocket(SocketType.ROUTER);
     router.setLinger(0);
     router.setRouterMandatory(true); // a send to a worker that left fails instead of vanishing
+    router.setRouterHandover(
+        true); // a worker that redials keeps its routing id (see AddressedOutbox)
     router.setHeartbeatIvl(1000);
     router.setHeartbeatTimeout(3000);
     router.setHeartbeatTtl(6000);
@@ -228,7 +230,7 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
         receive();
         receiveAddressed();
         long now = System.nanoTime();
-        workers.expire(now, this::upstreamLost);
+        workers.expire(now, this::upstreamLost, this::workerGone);
         unaccepted.expire(now, this::redispatch);
         refused.release(now, held::addFirst);
         sendHeld(now);
@@ -281,6 +283,12 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
       return;
     }
     outbox.send(owner, f.frame());
+  }
+
+  private void workerGone(byte[] worker) {
+    if (outbox != null) {
+      outbox.forget(worker);
+    }
   }
 
   /** Tells the worker holding the stream to stop; a request no worker took is just dropped. */
@@ -342,7 +350,7 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
       }
       held.removeFirst();
       unaccepted.sent(d, now);
-      if (d.idempotent()) {
+      if (d.replayable()) {
         retryable.put(d.stream().id(), d);
       }
     }
@@ -431,9 +439,10 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
         return;
       }
     }
-    unaccepted.accepted(streamId);
-    if (frame.getKindCase() == Frame.KindCase.ACCEPT) {
-      return;
+    Dispatch acknowledged = unaccepted.accepted(streamId);
+    if (frame.getKindCase() == Frame.KindCase.ACCEPT
+        && (acknowledged == null || !acknowledged.bodyFollows())) {
+      return; // only a stream with more body to send needs to hear of it
     }
     ProxyStream stream = registry.get(streamId);
     if (stream == null) {

@@ -1,11 +1,13 @@
 package io.zrouter.worker.internal;
 
 import com.google.protobuf.ByteString;
+import io.zrouter.proto.FrameCodec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
+import java.util.function.IntConsumer;
 
 /**
  * The request body as a blocking {@link InputStream}, fed by the IO thread.
@@ -14,10 +16,20 @@ import java.util.ArrayDeque;
  * arrives, the body ends ({@code -1}) or the stream is aborted (the abort cause is thrown).
  */
 final class RequestBodyStream extends InputStream {
+  /** Credit is returned in steps of this many bytes read, not per read. */
+  static final int CREDIT_STEP = FrameCodec.INITIAL_WINDOW / 4;
+
   private final ArrayDeque<ByteBuffer> chunks = new ArrayDeque<>();
+  private final IntConsumer credit;
+  private int readSinceCredit;
   private boolean ended;
   private boolean closed;
   private IOException failure;
+
+  /** {@code credit}: told of bytes read, in steps, while more body may still come. */
+  RequestBodyStream(IntConsumer credit) {
+    this.credit = credit;
+  }
 
   /** IO thread: more body bytes arrived. */
   synchronized void append(ByteString data) {
@@ -46,7 +58,11 @@ final class RequestBodyStream extends InputStream {
   @Override
   public synchronized int read() throws IOException {
     ByteBuffer chunk = awaitChunk();
-    return chunk == null ? -1 : chunk.get() & 0xFF;
+    if (chunk == null) {
+      return -1;
+    }
+    consumed(1);
+    return chunk.get() & 0xFF;
   }
 
   @Override
@@ -66,6 +82,7 @@ final class RequestBodyStream extends InputStream {
       read += n;
       chunk = nextAvailable();
     }
+    consumed(read);
     return read;
   }
 
@@ -83,6 +100,15 @@ final class RequestBodyStream extends InputStream {
     closed = true;
     chunks.clear();
     notifyAll();
+  }
+
+  /** Returns credit for what the handler read, once a step's worth; none after the body ended. */
+  private void consumed(int bytes) {
+    readSinceCredit += bytes;
+    if (readSinceCredit >= CREDIT_STEP && !ended) {
+      credit.accept(readSinceCredit);
+      readSinceCredit = 0;
+    }
   }
 
   /** The first chunk with bytes, waiting for one; null at the end of the body. */

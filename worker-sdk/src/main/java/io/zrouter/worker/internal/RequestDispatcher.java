@@ -192,6 +192,12 @@ public final class RequestDispatcher {
       stream.refuse("worker is shutting down");
       return;
     }
+    if (!endsRequest(frames.get(frames.size() - 1)) && !(path instanceof AddressedLink)) {
+      // The rest of the body can only come on the addressed path, which is not up yet (it
+      // opens with a router's first request): refused, the router sends it again shortly.
+      stream.refuse("request body continues, and there is no addressed link to this router yet");
+      return;
+    }
     if (running.get() >= capacity) {
       // Only pull what we can run: every handler thread is busy, so the router sends this
       // request to another worker instead of it waiting here behind slow or stuck ones.
@@ -252,8 +258,20 @@ public final class RequestDispatcher {
               "ignoring reset for unknown stream peer = {} stream = {}", peer, key.streamId());
         }
       }
+      case WINDOW_UPDATE -> {
+        WorkerStream stream = streams.get(key);
+        if (stream != null) {
+          stream.grantResponseCredit(frame.getWindowUpdate().getIncrement());
+        }
+      }
       default -> log.debug("ignoring frame peer = {} kind = {}", peer, frame.getKindCase());
     }
+  }
+
+  private static boolean endsRequest(Frame frame) {
+    return frame.hasRequestHead()
+        ? frame.getRequestHead().getEndStream()
+        : frame.getBody().getEndStream();
   }
 
   private static void feed(WorkerStream stream, Frame frame) {

@@ -5,6 +5,7 @@ import io.zrouter.proto.Frame;
 import io.zrouter.proto.FrameCodec;
 import io.zrouter.proto.Reset;
 import io.zrouter.proto.ResetReason;
+import io.zrouter.proto.WindowUpdate;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,6 +28,7 @@ public final class WorkerStream {
   private final String requestId;
   private final RequestBodyStream requestBody;
   private final OutboundQueue outbound;
+  private final SendWindow sendWindow;
   private volatile String cancelReason;
 
   /** IO thread only: whether the request side has ended. */
@@ -37,7 +39,10 @@ public final class WorkerStream {
     this.replyPath = replyPath;
     this.requestId = requestId;
     this.outbound = outbound;
-    this.requestBody = new RequestBodyStream();
+    // Credit needs the addressed path: the router can send it nowhere else.
+    this.sendWindow =
+        replyPath instanceof AddressedLink ? SendWindow.initial() : SendWindow.unlimited();
+    this.requestBody = new RequestBodyStream(this::grantRequestCredit);
   }
 
   public StreamKey key() {
@@ -85,6 +90,7 @@ public final class WorkerStream {
     if (cancelReason == null) {
       cancelReason = reason;
       requestBody.abort(new IOException("stream " + key.streamId() + " cancelled: " + reason));
+      sendWindow.close("stream " + key.streamId() + " cancelled: " + reason);
       outbound.wakeBudgetWaiters();
     }
   }
@@ -111,14 +117,42 @@ public final class WorkerStream {
     List<OutboundFrame> batch = new ArrayList<>(frames.size());
     boolean carriesData = false;
     for (Frame frame : frames) {
-      carriesData |= frame.hasBody() && !frame.getBody().getData().isEmpty();
+      int data = frame.hasBody() ? frame.getBody().getData().size() : 0;
+      if (data > 0 && !sendWindow.tryTake(data)) {
+        // Out of credit: what is encoded goes first (the router's credit depends on it), then
+        // wait for the router to say the client took enough.
+        if (!batch.isEmpty()) {
+          outbound.offer(this, batch, carriesData);
+          batch = new ArrayList<>(frames.size());
+          carriesData = false;
+        }
+        sendWindow.take(data);
+      }
+      carriesData |= data > 0;
       batch.add(new OutboundFrame(this, FrameCodec.encode(frame), endsStream(frame)));
       if (log.isDebugEnabled()) {
         log.debug("queue stream = {} kind = {}", key.streamId(), frame.getKindCase());
       }
     }
-    outbound.offer(this, batch, carriesData);
+    if (!batch.isEmpty()) {
+      outbound.offer(this, batch, carriesData);
+    }
     return true;
+  }
+
+  /** IO thread: the router's {@code window_update}: its client took this many more bytes. */
+  void grantResponseCredit(long bytes) {
+    sendWindow.grant(bytes);
+  }
+
+  /** Handler thread: it read this many request body bytes, so the router may send as many more. */
+  private void grantRequestCredit(int bytes) {
+    Frame update =
+        Frame.newBuilder()
+            .setStreamId(id())
+            .setWindowUpdate(WindowUpdate.newBuilder().setIncrement(bytes))
+            .build();
+    queue(new OutboundFrame(this, FrameCodec.encode(update), false));
   }
 
   /**

@@ -13,7 +13,26 @@ import org.junit.jupiter.api.Timeout;
 
 @Timeout(10)
 class RequestBodyStreamTest {
-  private final RequestBodyStream body = new RequestBodyStream();
+  private final java.util.concurrent.atomic.AtomicInteger credited =
+      new java.util.concurrent.atomic.AtomicInteger();
+  private final RequestBodyStream body = new RequestBodyStream(credited::addAndGet);
+
+  @Test
+  void reading_returnsCreditInSteps_whileMoreBodyMayCome() throws Exception {
+    int step = RequestBodyStream.CREDIT_STEP;
+    body.append(ByteString.copyFrom(new byte[step - 1]));
+    body.readNBytes(step - 1);
+    assertThat(credited.get()).isZero(); // below one step: nothing yet
+
+    body.append(ByteString.copyFrom(new byte[2]));
+    body.readNBytes(2);
+    assertThat(credited.get()).isEqualTo(step + 1);
+
+    body.append(ByteString.copyFrom(new byte[step]));
+    body.end();
+    body.readAllBytes();
+    assertThat(credited.get()).isEqualTo(step + 1); // the body ended: no credit is needed
+  }
 
   @Test
   void read_blocksUntilDataArrives() throws Exception {
