@@ -82,6 +82,8 @@ final class FrontendInitializer extends ChannelInitializer<Channel> {
     pipeline.addAfter("http1-keepalive", "http1-aggregator", new HttpObjectAggregator(maxBody()));
     pipeline.addAfter("http1-aggregator", "http1-pipelining", new Http1PipeliningHandler());
     pipeline.addAfter("http1-pipelining", "proxy", new ProxyHandler(proxy, scheme));
+    pipeline.addAfter(
+        "http1-pipelining", "websocket-upgrade", new WebSocketUpgradeHandler(proxy, scheme));
   }
 
   private HttpServerUpgradeHandler.UpgradeCodec upgradeCodec(CharSequence protocol) {
