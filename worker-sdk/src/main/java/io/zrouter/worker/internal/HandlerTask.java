@@ -55,10 +55,17 @@ public final class HandlerTask implements Runnable {
       stream.expire();
       return;
     }
+    WebSocketSession webSocket = stream.webSocket();
     try {
       handler.handle(request, response);
       response.finish();
+      if (webSocket != null) {
+        webSocket.closeIfOpen(1000, ""); // the handler owned the session
+      }
     } catch (Throwable t) {
+      if (webSocket != null) {
+        webSocket.closeIfOpen(1011, "handler failed");
+      }
       onFailure(t);
     }
   }

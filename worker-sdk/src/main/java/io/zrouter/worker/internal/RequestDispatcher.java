@@ -44,6 +44,9 @@ public final class RequestDispatcher {
 
   private boolean draining;
 
+  /** WebSocket close code: the endpoint is going away. */
+  private static final int GOING_AWAY = 1001;
+
   public RequestDispatcher(
       Handler handler,
       Executor handlerPool,
@@ -199,6 +202,14 @@ public final class RequestDispatcher {
       stream.refuse("worker is at capacity");
       return;
     }
+    if (head.getWebsocket()) {
+      if (!(path instanceof AddressedLink)) {
+        // The client's messages come on the addressed path: without one they could never arrive.
+        stream.refuse("no addressed link yet");
+        return;
+      }
+      stream.attachWebSocket(new WebSocketSession(stream));
+    }
     for (Frame frame : frames) {
       feed(stream, frame);
     }
@@ -252,6 +263,18 @@ public final class RequestDispatcher {
               "ignoring reset for unknown stream peer = {} stream = {}", peer, key.streamId());
         }
       }
+      case WEBSOCKET_MESSAGE -> {
+        WorkerStream stream = streams.get(key);
+        WebSocketSession session = stream == null ? null : stream.webSocket();
+        if (session == null || !session.isAccepted()) {
+          log.debug(
+              "ignoring websocket message for no open session peer = {} stream = {}",
+              peer,
+              key.streamId());
+        } else {
+          session.onMessage(frame.getWebsocketMessage());
+        }
+      }
       default -> log.debug("ignoring frame peer = {} kind = {}", peer, frame.getKindCase());
     }
   }
@@ -294,6 +317,13 @@ public final class RequestDispatcher {
   /** From now on, refuse new requests. */
   void startDraining() {
     draining = true;
+    // Open WebSockets would hold their handlers until the drain timeout: ask them to end now.
+    for (WorkerStream stream : streams.values()) {
+      WebSocketSession session = stream.webSocket();
+      if (session != null) {
+        session.closeIfOpen(GOING_AWAY, "worker shutting down");
+      }
+    }
   }
 
   /** The worker stops: every open stream is cancelled. */

@@ -5,6 +5,7 @@ import io.zrouter.proto.Frame;
 import io.zrouter.proto.FrameCodec;
 import io.zrouter.proto.Reset;
 import io.zrouter.proto.ResetReason;
+import io.zrouter.proto.WebSocketMessage;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +29,9 @@ public final class WorkerStream {
   private final RequestBodyStream requestBody;
   private final OutboundQueue outbound;
   private volatile String cancelReason;
+
+  /** The WebSocket of a request that asked for one (set before the handler starts), else null. */
+  private volatile WebSocketSession webSocket;
 
   /** IO thread only: whether the request side has ended. */
   private boolean requestEnded;
@@ -71,6 +75,15 @@ public final class WorkerStream {
     requestBody.end();
   }
 
+  WebSocketSession webSocket() {
+    return webSocket;
+  }
+
+  /** IO thread, before the handler starts: the request asked for a WebSocket. */
+  void attachWebSocket(WebSocketSession session) {
+    webSocket = session;
+  }
+
   /** Whether the router reset the stream, it became unreachable or the worker closed. */
   public boolean isCancelled() {
     return cancelReason != null;
@@ -86,6 +99,10 @@ public final class WorkerStream {
       cancelReason = reason;
       requestBody.abort(new IOException("stream " + key.streamId() + " cancelled: " + reason));
       outbound.wakeBudgetWaiters();
+      WebSocketSession ws = webSocket;
+      if (ws != null) {
+        ws.endInbound();
+      }
     }
   }
 
@@ -111,7 +128,8 @@ public final class WorkerStream {
     List<OutboundFrame> batch = new ArrayList<>(frames.size());
     boolean carriesData = false;
     for (Frame frame : frames) {
-      carriesData |= frame.hasBody() && !frame.getBody().getData().isEmpty();
+      carriesData |=
+          (frame.hasBody() && !frame.getBody().getData().isEmpty()) || isWebSocketData(frame);
       batch.add(new OutboundFrame(this, FrameCodec.encode(frame), endsStream(frame)));
       if (log.isDebugEnabled()) {
         log.debug("queue stream = {} kind = {}", key.streamId(), frame.getKindCase());
@@ -172,11 +190,20 @@ public final class WorkerStream {
     }
   }
 
+  /** Text and binary messages wait for budget like body bytes; a close never does. */
+  private static boolean isWebSocketData(Frame frame) {
+    return frame.hasWebsocketMessage()
+        && frame.getWebsocketMessage().getOpcode() != WebSocketMessage.Opcode.OPCODE_CLOSE
+        && !frame.getWebsocketMessage().getPayload().isEmpty();
+  }
+
   private static boolean endsStream(Frame frame) {
     return switch (frame.getKindCase()) {
       case RESPONSE_HEAD -> frame.getResponseHead().getEndStream();
       case BODY -> frame.getBody().getEndStream();
       case TRAILERS, RESET -> true;
+      case WEBSOCKET_MESSAGE ->
+          frame.getWebsocketMessage().getOpcode() == WebSocketMessage.Opcode.OPCODE_CLOSE;
       default -> false;
     };
   }
