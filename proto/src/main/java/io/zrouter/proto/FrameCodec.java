@@ -75,6 +75,7 @@ public final class FrameCodec {
       case RESPONSE_HEAD -> validateResponseHead(frame.getResponseHead());
       case REQUEST_HEAD -> validateRequestHead(frame.getRequestHead());
       case TRAILERS -> validateHeaders(frame.getTrailers().getHeadersList());
+      case WEBSOCKET_MESSAGE -> validateWebSocketMessage(frame.getWebsocketMessage());
       default -> {}
     }
   }
@@ -85,6 +86,15 @@ public final class FrameCodec {
       throw new MalformedFrameException("response status out of range: " + status);
     }
     validateHeaders(head.getHeadersList());
+  }
+
+  private static void validateWebSocketMessage(WebSocketMessage message)
+      throws MalformedFrameException {
+    WebSocketMessage.Opcode opcode = message.getOpcode();
+    if (opcode == WebSocketMessage.Opcode.OPCODE_UNSPECIFIED
+        || opcode == WebSocketMessage.Opcode.UNRECOGNIZED) {
+      throw new MalformedFrameException("websocket message without a known opcode");
+    }
   }
 
   private static void validateRequestHead(RequestHead head) throws MalformedFrameException {

@@ -3,6 +3,7 @@ package io.zrouter.sample;
 import io.zrouter.worker.Handler;
 import io.zrouter.worker.Request;
 import io.zrouter.worker.Response;
+import io.zrouter.worker.WebSocket;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -32,6 +33,10 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>{@code GET /trailers}</td><td>a small body, then trailer {@code x-checksum}</td></tr>
  *   <tr><td>{@code GET /status/N}</td><td>status N, empty body</td></tr>
  *   <tr><td>{@code GET /fail}</td><td>the handler throws (the SDK answers 500)</td></tr>
+ *   <tr><td>{@code GET /ws/echo}</td><td>WebSocket: echoes each message (426 without an
+ *       upgrade)</td></tr>
+ *   <tr><td>{@code GET /ws/ticker?n=N}</td><td>WebSocket: "tick 1" to "tick N" (default 5), then
+ *       close 1000</td></tr>
  * </table>
  */
 public final class SampleHandler implements Handler {
@@ -48,16 +53,18 @@ public final class SampleHandler implements Handler {
   private final AtomicLong cancelledStreams = new AtomicLong();
   private final AtomicLong activeStreams = new AtomicLong();
   private final Map<String, Route> routes =
-      Map.of(
-          "/hello", new Route("GET", this::hello),
-          "/echo", new Route("POST", this::echo),
-          "/sha256", new Route("POST", this::sha256),
-          "/stream", new Route("GET", this::stream),
-          "/bytes", new Route("GET", this::bytes),
-          "/sleep", new Route("GET, POST", this::sleep),
-          "/trailers", new Route("GET", this::trailers),
-          "/stats", new Route("GET", this::stats),
-          "/fail", new Route("GET", this::fail));
+      Map.ofEntries(
+          Map.entry("/hello", new Route("GET", this::hello)),
+          Map.entry("/echo", new Route("POST", this::echo)),
+          Map.entry("/sha256", new Route("POST", this::sha256)),
+          Map.entry("/stream", new Route("GET", this::stream)),
+          Map.entry("/bytes", new Route("GET", this::bytes)),
+          Map.entry("/sleep", new Route("GET, POST", this::sleep)),
+          Map.entry("/trailers", new Route("GET", this::trailers)),
+          Map.entry("/stats", new Route("GET", this::stats)),
+          Map.entry("/fail", new Route("GET", this::fail)),
+          Map.entry("/ws/echo", new Route("GET", this::webSocketEcho)),
+          Map.entry("/ws/ticker", new Route("GET", this::webSocketTicker)));
 
   public SampleHandler(String workerId) {
     this(workerId, null);
@@ -244,6 +251,47 @@ public final class SampleHandler implements Handler {
     String text = request.path().substring("/status/".length());
     int status = (int) parse("status", text, 200, 599);
     response.status(status).end();
+  }
+
+  /** Echoes each message back as it came, text as text and binary as binary, until closed. */
+  private void webSocketEcho(Request request, Response response) throws IOException {
+    if (refusedAsNotUpgrade(request, response)) {
+      return;
+    }
+    WebSocket ws = response.acceptWebSocket();
+    for (WebSocket.Message m; (m = ws.receive()) != null; ) {
+      if (m.isText()) {
+        ws.sendText(m.text());
+      } else {
+        ws.sendBinary(m.data());
+      }
+    }
+  }
+
+  /** Sends {@code n} text messages, "tick 1" to "tick n", then closes normally. */
+  private void webSocketTicker(Request request, Response response) throws Exception {
+    long n = longParam(request, "n", 5, 0, 10_000);
+    if (refusedAsNotUpgrade(request, response)) {
+      return;
+    }
+    WebSocket ws = response.acceptWebSocket();
+    for (long i = 1; i <= n; i++) {
+      ws.sendText("tick " + i);
+    }
+    ws.close(1000, "done");
+  }
+
+  /** A WebSocket endpoint asked for with plain HTTP: 426, naming the upgrade it needs. */
+  private static boolean refusedAsNotUpgrade(Request request, Response response) {
+    if (request.isWebSocketUpgrade()) {
+      return false;
+    }
+    response
+        .status(426)
+        .header("upgrade", "websocket")
+        .header("content-type", TEXT)
+        .send("this endpoint speaks WebSocket only\n");
+    return true;
   }
 
   private void fail(Request request, Response response) {

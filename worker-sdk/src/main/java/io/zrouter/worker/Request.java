@@ -78,4 +78,11 @@ public interface Request {
    * check this between steps to stop early; a handler that only writes notices on its next write.
    */
   boolean isCancelled();
+
+  /**
+   * Whether the client asked to open a WebSocket. Accept with {@link Response#acceptWebSocket()};
+   * any other answer refuses it. The handshake headers stay with the router; {@code
+   * sec-websocket-protocol} (the subprotocols offered) is passed on.
+   */
+  boolean isWebSocketUpgrade();
 }

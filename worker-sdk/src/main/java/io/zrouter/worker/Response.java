@@ -69,4 +69,22 @@ public interface Response {
 
   /** Whether the head was already sent. */
   boolean isCommitted();
+
+  /**
+   * Accepts a WebSocket upgrade ({@link Request#isWebSocketUpgrade()}): sends a {@code 101} with
+   * the headers set so far and returns the open session. The response is then over; the session
+   * lives until it is closed or the handler returns. To refuse, answer as usual instead (e.g.
+   * {@code 403}).
+   *
+   * @throws IllegalStateException when the request is not an upgrade or the head was already sent
+   */
+  default WebSocket acceptWebSocket() {
+    return acceptWebSocket(null);
+  }
+
+  /**
+   * As {@link #acceptWebSocket()}, choosing {@code subprotocol} (one the client offered in {@code
+   * sec-websocket-protocol}), or none when null.
+   */
+  WebSocket acceptWebSocket(String subprotocol);
 }

@@ -98,6 +98,8 @@ final class FrontendInitializer extends ChannelInitializer<Channel> {
     pipeline.addAfter("http1-keepalive", "http1-pipelining", new Http1PipeliningHandler());
     pipeline.addAfter("http1-pipelining", "http1-expect", expectContinue());
     pipeline.addAfter("http1-expect", "proxy", new ProxyHandler(proxy, scheme));
+    pipeline.addAfter(
+        "http1-pipelining", "websocket-upgrade", new WebSocketUpgradeHandler(proxy, scheme));
   }
 
   private HttpServerUpgradeHandler.UpgradeCodec upgradeCodec(CharSequence protocol) {

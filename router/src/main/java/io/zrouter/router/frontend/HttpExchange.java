@@ -154,6 +154,10 @@ final class HttpExchange implements ProxyStream {
       onUpstreamProtocolError("second response head");
       return;
     }
+    if (head.getStatus() < 200) {
+      onUpstreamProtocolError("status " + head.getStatus() + " on a request that asked no upgrade");
+      return;
+    }
     HttpResponseStatus status = HttpResponseStatus.valueOf(head.getStatus());
     bodyless = headRequest || !mayHaveBody(head.getStatus());
     if (head.getEndStream()) {

@@ -6,6 +6,7 @@ import io.zrouter.proto.MalformedFrameException;
 import io.zrouter.proto.Reset;
 import io.zrouter.proto.ResetReason;
 import io.zrouter.proto.RouterHello;
+import io.zrouter.proto.WebSocketMessage;
 import io.zrouter.router.config.RouterConfig;
 import io.zrouter.router.stream.ProxyStream;
 import io.zrouter.router.stream.StreamRegistry;
@@ -426,7 +427,9 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
       workers.streamEnded(streamId);
     }
     if (frame.hasResponseHead() || frame.hasReset()) {
-      retryable.remove(streamId); // answered (or refused, resent below): no retry on death
+      // answered (or refused, resent below): no retry on death; a 101 too, as a WebSocket
+      // session is not idempotent once accepted
+      retryable.remove(streamId);
     }
     if (frame.hasReset() && frame.getReset().getReason() == ResetReason.RESET_REASON_REFUSED) {
       Dispatch again = unaccepted.refused(streamId);
@@ -474,6 +477,8 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
       case RESPONSE_HEAD -> frame.getResponseHead().getEndStream();
       case BODY -> frame.getBody().getEndStream();
       case TRAILERS, RESET -> true;
+      case WEBSOCKET_MESSAGE ->
+          frame.getWebsocketMessage().getOpcode() == WebSocketMessage.Opcode.OPCODE_CLOSE;
       default -> false;
     };
   }

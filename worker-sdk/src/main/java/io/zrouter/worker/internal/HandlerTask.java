@@ -55,10 +55,22 @@ public final class HandlerTask implements Runnable {
       stream.expire();
       return;
     }
+    WebSocketSession webSocket = stream.webSocket();
     try {
       handler.handle(request, response);
       response.finish();
+      if (webSocket != null) {
+        webSocket.closeIfOpen(1000, ""); // the handler owned the session
+      }
     } catch (Throwable t) {
+      if (webSocket != null && webSocket.isAccepted() && !webSocket.isOpen()) {
+        // A send raced the session's end (the client closed, or this side did): routine.
+        log.debug("websocket handler stopped after its session ended stream = {}", stream.id(), t);
+        return;
+      }
+      if (webSocket != null) {
+        webSocket.closeIfOpen(1011, "handler failed");
+      }
       onFailure(t);
     }
   }

@@ -44,6 +44,9 @@ public final class RequestDispatcher {
 
   private boolean draining;
 
+  /** WebSocket close code: the endpoint is going away. */
+  private static final int GOING_AWAY = 1001;
+
   public RequestDispatcher(
       Handler handler,
       Executor handlerPool,
@@ -205,6 +208,14 @@ public final class RequestDispatcher {
       stream.refuse("worker is at capacity");
       return;
     }
+    if (head.getWebsocket()) {
+      if (!(path instanceof AddressedLink)) {
+        // The client's messages come on the addressed path: without one they could never arrive.
+        stream.refuse("no addressed link yet");
+        return;
+      }
+      stream.attachWebSocket(new WebSocketSession(stream));
+    }
     for (Frame frame : frames) {
       feed(stream, frame);
     }
@@ -264,6 +275,18 @@ public final class RequestDispatcher {
           stream.grantResponseCredit(frame.getWindowUpdate().getIncrement());
         }
       }
+      case WEBSOCKET_MESSAGE -> {
+        WorkerStream stream = streams.get(key);
+        WebSocketSession session = stream == null ? null : stream.webSocket();
+        if (session == null || !session.isAccepted()) {
+          log.debug(
+              "ignoring websocket message for no open session peer = {} stream = {}",
+              peer,
+              key.streamId());
+        } else {
+          session.onMessage(frame.getWebsocketMessage());
+        }
+      }
       default -> log.debug("ignoring frame peer = {} kind = {}", peer, frame.getKindCase());
     }
   }
@@ -312,6 +335,13 @@ public final class RequestDispatcher {
   /** From now on, refuse new requests. */
   void startDraining() {
     draining = true;
+    // Open WebSockets would hold their handlers until the drain timeout: ask them to end now.
+    for (WorkerStream stream : streams.values()) {
+      WebSocketSession session = stream.webSocket();
+      if (session != null) {
+        session.closeIfOpen(GOING_AWAY, "worker shutting down");
+      }
+    }
   }
 
   /** The worker stops: every open stream is cancelled. */

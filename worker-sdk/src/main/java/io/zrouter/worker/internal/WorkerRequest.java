@@ -165,6 +165,11 @@ final class WorkerRequest implements Request {
   }
 
   @Override
+  public boolean isWebSocketUpgrade() {
+    return head.getWebsocket();
+  }
+
+  @Override
   public String toString() {
     return head.getMethod() + " " + head.getPath();
   }

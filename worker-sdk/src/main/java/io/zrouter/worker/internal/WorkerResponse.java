@@ -9,6 +9,7 @@ import io.zrouter.proto.ResetReason;
 import io.zrouter.proto.ResponseHead;
 import io.zrouter.proto.Trailers;
 import io.zrouter.worker.Response;
+import io.zrouter.worker.WebSocket;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -139,6 +140,23 @@ final class WorkerResponse implements Response {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  @Override
+  public synchronized WebSocket acceptWebSocket(String subprotocol) {
+    checkNotCommitted();
+    WebSocketSession session = stream.webSocket();
+    if (session == null) {
+      throw new IllegalStateException("the request did not ask for a websocket");
+    }
+    try {
+      session.accept(headers, subprotocol);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    committed = true;
+    ended = true; // the stream goes on as the session's, not as a response body
+    return session;
   }
 
   @Override

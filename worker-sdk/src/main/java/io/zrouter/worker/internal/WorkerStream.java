@@ -5,6 +5,7 @@ import io.zrouter.proto.Frame;
 import io.zrouter.proto.FrameCodec;
 import io.zrouter.proto.Reset;
 import io.zrouter.proto.ResetReason;
+import io.zrouter.proto.WebSocketMessage;
 import io.zrouter.proto.WindowUpdate;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -30,6 +31,9 @@ public final class WorkerStream {
   private final OutboundQueue outbound;
   private final SendWindow sendWindow;
   private volatile String cancelReason;
+
+  /** The WebSocket of a request that asked for one (set before the handler starts), else null. */
+  private volatile WebSocketSession webSocket;
 
   /** IO thread only: whether the request side has ended. */
   private boolean requestEnded;
@@ -76,6 +80,15 @@ public final class WorkerStream {
     requestBody.end();
   }
 
+  WebSocketSession webSocket() {
+    return webSocket;
+  }
+
+  /** IO thread, before the handler starts: the request asked for a WebSocket. */
+  void attachWebSocket(WebSocketSession session) {
+    webSocket = session;
+  }
+
   /** Whether the router reset the stream, it became unreachable or the worker closed. */
   public boolean isCancelled() {
     return cancelReason != null;
@@ -92,6 +105,10 @@ public final class WorkerStream {
       requestBody.abort(new IOException("stream " + key.streamId() + " cancelled: " + reason));
       sendWindow.close("stream " + key.streamId() + " cancelled: " + reason);
       outbound.wakeBudgetWaiters();
+      WebSocketSession ws = webSocket;
+      if (ws != null) {
+        ws.endInbound();
+      }
     }
   }
 
@@ -128,7 +145,7 @@ public final class WorkerStream {
         }
         sendWindow.take(data);
       }
-      carriesData |= data > 0;
+      carriesData |= data > 0 || isWebSocketData(frame);
       batch.add(new OutboundFrame(this, FrameCodec.encode(frame), endsStream(frame)));
       if (log.isDebugEnabled()) {
         log.debug("queue stream = {} kind = {}", key.streamId(), frame.getKindCase());
@@ -206,11 +223,20 @@ public final class WorkerStream {
     }
   }
 
+  /** Text and binary messages wait for budget like body bytes; a close never does. */
+  private static boolean isWebSocketData(Frame frame) {
+    return frame.hasWebsocketMessage()
+        && frame.getWebsocketMessage().getOpcode() != WebSocketMessage.Opcode.OPCODE_CLOSE
+        && !frame.getWebsocketMessage().getPayload().isEmpty();
+  }
+
   private static boolean endsStream(Frame frame) {
     return switch (frame.getKindCase()) {
       case RESPONSE_HEAD -> frame.getResponseHead().getEndStream();
       case BODY -> frame.getBody().getEndStream();
       case TRAILERS, RESET -> true;
+      case WEBSOCKET_MESSAGE ->
+          frame.getWebsocketMessage().getOpcode() == WebSocketMessage.Opcode.OPCODE_CLOSE;
       default -> false;
     };
   }
