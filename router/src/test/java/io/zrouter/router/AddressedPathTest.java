@@ -66,6 +66,18 @@ class AddressedPathTest {
   }
 
   @Test
+  void everyGreetedWorker_hearsARouterHeartbeatEverySecond() throws Exception {
+    start(Duration.ofSeconds(30));
+    Socket client = sendRequest("/hello");
+    takeAndAcceptOnAddressedPath();
+
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> worker.heartbeats() >= 2);
+    client.close();
+  }
+
+  @Test
   void clientDisconnect_sendsCancelToTheWorkerHoldingTheStream() throws Exception {
     start(Duration.ofSeconds(30));
     Socket client = sendRequest("/forever");

@@ -86,7 +86,9 @@ final class FakeWorker implements AutoCloseable {
         while ((part = dealer.recv(ZMQ.DONTWAIT)) != null) {
           try {
             Frame frame = FrameCodec.decode(part);
-            if (!frame.hasRouterHello()) { // the router's answer to our hello: not a test's concern
+            if (frame.hasHeartbeat()) {
+              heartbeats.incrementAndGet(); // the router's liveness signal: counted, not queued
+            } else if (!frame.hasRouterHello()) { // the answer to our hello: not a test's concern
               receivedAddressed.add(frame);
             }
           } catch (MalformedFrameException e) {
@@ -118,6 +120,14 @@ final class FakeWorker implements AutoCloseable {
     if (dealer != null) {
       dealer.close();
     }
+  }
+
+  private final java.util.concurrent.atomic.AtomicInteger heartbeats =
+      new java.util.concurrent.atomic.AtomicInteger();
+
+  /** Heartbeats the router sent on the addressed connection so far. */
+  int heartbeats() {
+    return heartbeats.get();
   }
 
   /** Connects a DEALER to the router's addressed socket, as a worker does. */

@@ -323,6 +323,32 @@ class AddressedPathTest {
   }
 
   @Test
+  void silentRouter_closesTheLink_andCancelsItsStreams() throws Exception {
+    CompletableFuture<Long> cancelledAt = new CompletableFuture<>();
+    start(
+        (req, res) -> {
+          while (!req.isCancelled()) {
+            java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
+          }
+          cancelledAt.complete(System.nanoTime());
+        });
+
+    router.send(Requests.get(1, "/forever", addressed.port()));
+    addressed.takeHello(DEFAULT_WAIT);
+    long silentFrom = System.nanoTime(); // this fake router never says anything on the link
+
+    long cancelled = cancelledAt.get(15, TimeUnit.SECONDS);
+    long silentMs = TimeUnit.NANOSECONDS.toMillis(cancelled - silentFrom);
+    assertThat(silentMs)
+        .isBetween(
+            TimeUnit.NANOSECONDS.toMillis(io.zrouter.worker.internal.WorkerIoThread.silenceLimit())
+                - 1000,
+            TimeUnit.NANOSECONDS.toMillis(io.zrouter.worker.internal.WorkerIoThread.silenceLimit())
+                + 2000);
+    await().atMost(DEFAULT_WAIT).until(() -> worker.addressedEndpoints().isEmpty());
+  }
+
+  @Test
   void junkOnTheLink_isDroppedAndTheWorkerKeepsServing() {
     start((req, res) -> res.send("ok"));
     router.send(Requests.get(1, "/", addressed.port()));

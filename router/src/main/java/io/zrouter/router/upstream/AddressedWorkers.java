@@ -63,6 +63,17 @@ final class AddressedWorkers {
     }
   }
 
+  /** The routing ids of the workers whose hello arrived. */
+  List<byte[]> greetedIds() {
+    List<byte[]> ids = new ArrayList<>(byRoutingId.size());
+    for (Worker w : byRoutingId.values()) {
+      if (w.greeted) {
+        ids.add(w.routingId);
+      }
+    }
+    return ids;
+  }
+
   /** Whether the worker's hello arrived: its connection works. */
   boolean greeted(byte[] routingId) {
     Worker w = byRoutingId.get(key(routingId));

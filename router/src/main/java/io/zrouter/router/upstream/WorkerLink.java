@@ -2,6 +2,7 @@ package io.zrouter.router.upstream;
 
 import io.zrouter.proto.Frame;
 import io.zrouter.proto.FrameCodec;
+import io.zrouter.proto.Heartbeat;
 import io.zrouter.proto.MalformedFrameException;
 import io.zrouter.proto.Reset;
 import io.zrouter.proto.ResetReason;
@@ -43,6 +44,11 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
 
   /** Retry interval for held requests, in case a POLLOUT edge is missed. */
   private static final long HELD_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
+  /** How often each worker hears from the router, so it can tell a dead router from an idle one. */
+  private static final long HEARTBEAT_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+  private long nextHeartbeatNanos = System.nanoTime();
 
   /** Retry interval while a worker's addressed pipe is full. */
   private static final long FULL_PIPE_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
@@ -232,6 +238,7 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
         receiveAddressed();
         long now = System.nanoTime();
         workers.expire(now, this::upstreamLost, this::workerGone);
+        heartbeatIfDue(now);
         unaccepted.expire(now, this::redispatch);
         refused.release(now, held::addFirst);
         sendHeld(now);
@@ -286,6 +293,21 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
     outbox.send(owner, f.frame());
   }
 
+  private void heartbeatIfDue(long now) {
+    if (outbox == null || now - nextHeartbeatNanos < 0) {
+      return;
+    }
+    nextHeartbeatNanos = now + HEARTBEAT_NANOS;
+    byte[] heartbeat =
+        FrameCodec.encode(
+            Frame.newBuilder()
+                .setHeartbeat(Heartbeat.newBuilder().setSentUnixMs(System.currentTimeMillis()))
+                .build());
+    for (byte[] worker : workers.greetedIds()) {
+      outbox.send(worker, heartbeat);
+    }
+  }
+
   private void workerGone(byte[] worker) {
     if (outbox != null) {
       outbox.forget(worker);
@@ -329,6 +351,7 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
     }
     if (workers.size() > 0) {
       next = Math.min(next, livenessNanos / 3); // notice silent workers in time
+      next = Math.min(next, Math.max(0, nextHeartbeatNanos - now)); // and say we are alive
     }
     if (next == Long.MAX_VALUE) {
       return -1;

@@ -123,12 +123,21 @@ final class AddressedLink implements ReplyPath {
     return dealer.errno();
   }
 
+  /** {@link System#nanoTime()} when the router was last heard from on this link (or it opened). */
+  private long lastHeardNanos = System.nanoTime();
+
+  /** How long the router has been silent on this link. */
+  long silentNanos(long nowNanos) {
+    return nowNanos - lastHeardNanos;
+  }
+
   /** The parts of the next message from the router, or null when none is waiting. */
   List<byte[]> receive() {
     byte[] first = dealer.recv(ZMQ.DONTWAIT);
     if (first == null) {
       return null;
     }
+    lastHeardNanos = System.nanoTime();
     List<byte[]> parts = new ArrayList<>(2);
     parts.add(first);
     while (dealer.hasReceiveMore()) {

@@ -143,6 +143,25 @@ final class AddressedLinks {
     return (id + suffix).getBytes(StandardCharsets.UTF_8);
   }
 
+  /**
+   * Closes every link whose router has been silent for longer than {@code limitNanos} (routers send
+   * a heartbeat every second), handing each to {@code onClosed}. The router's next request opens a
+   * fresh link.
+   */
+  void closeSilent(long nowNanos, long limitNanos, Consumer<AddressedLink> onClosed) {
+    for (AddressedLink link : all()) {
+      if (link.silentNanos(nowNanos) > limitNanos) {
+        log.warn(
+            "router silent, closing its link router = {} link = {} silent_ms = {}",
+            link.router(),
+            link,
+            java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(link.silentNanos(nowNanos)));
+        close(link);
+        onClosed.accept(link);
+      }
+    }
+  }
+
   private void close(AddressedLink link) {
     links.remove(link.router(), link);
     link.close();

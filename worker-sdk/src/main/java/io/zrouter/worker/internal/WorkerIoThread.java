@@ -56,6 +56,17 @@ public final class WorkerIoThread {
    */
   private static final long HEARTBEAT_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
+  /**
+   * A router that says nothing on a link for this long (it heartbeats every second) is taken for
+   * dead: the streams on the link are cancelled, and its next request opens a fresh link.
+   */
+  static final long ROUTER_SILENCE_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+  /** {@link #ROUTER_SILENCE_NANOS}, for tests. */
+  public static long silenceLimit() {
+    return ROUTER_SILENCE_NANOS;
+  }
+
   private long nextHeartbeatNanos = System.nanoTime();
 
   private final String workerId;
@@ -233,6 +244,8 @@ public final class WorkerIoThread {
     for (AddressedLink link : links.all()) {
       link.heartbeat(heartbeat);
     }
+    links.closeSilent(
+        now, ROUTER_SILENCE_NANOS, link -> linkClosed(link, "router silent on its addressed link"));
   }
 
   private void cycle() throws IOException {
@@ -319,7 +332,11 @@ public final class WorkerIoThread {
    * replaced first when the request names a new port), else the ROUTER socket.
    */
   private ReplyPath replyPathFor(PeerId router, int addressedPort) {
-    AddressedLink link = links.update(router, addressedPort, this::linkClosed);
+    AddressedLink link =
+        links.update(
+            router,
+            addressedPort,
+            closed -> linkClosed(closed, "router's addressed link was replaced"));
     if (link != null) {
       return link;
     }
@@ -330,12 +347,12 @@ public final class WorkerIoThread {
     return routerPaths.computeIfAbsent(router, r -> new RouterReplyPath(socket, r));
   }
 
-  /** A replaced link's router is gone: so are its streams and what they still had to send. */
-  private void linkClosed(AddressedLink link) {
-    dispatcher.cancelStreamsOn(link, "router's addressed link was replaced");
+  /** A closed link's router is gone: so are its streams and what they still had to send. */
+  private void linkClosed(AddressedLink link, String reason) {
+    dispatcher.cancelStreamsOn(link, reason);
     ArrayDeque<OutboundFrame> frames = unsent.remove(link);
     if (frames != null) {
-      frames.forEach(f -> lose(f, "router's addressed link was replaced"));
+      frames.forEach(f -> lose(f, reason));
     }
   }
 
