@@ -8,7 +8,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * looks them up to deliver response frames.
  */
 public final class StreamRegistry {
-  private final AtomicLong lastId = new AtomicLong();
+  /**
+   * Ids start at a random point, not at 1: frames a worker still had queued for a router that
+   * restarted on the same endpoint reach the new one (ZeroMQ keeps a connecting socket's pipe
+   * across reconnects), and must not name the new router's streams (an old REFUSED would resend a
+   * request a worker already runs; an old accept would stop a needed resend).
+   */
+  private final AtomicLong lastId =
+      new AtomicLong(java.util.concurrent.ThreadLocalRandom.current().nextLong(1L << 62));
+
   private final ConcurrentHashMap<Long, ProxyStream> streams = new ConcurrentHashMap<>();
 
   /** A fresh stream id; never 0 (0 is reserved for connection-level frames). */
