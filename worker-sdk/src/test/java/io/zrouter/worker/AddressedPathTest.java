@@ -349,6 +349,44 @@ class AddressedPathTest {
   }
 
   @Test
+  void bodyWithAGap_resetsTheStream_andFailsTheRead() throws Exception {
+    CompletableFuture<Throwable> readFailure = new CompletableFuture<>();
+    start(
+        (req, res) -> {
+          try {
+            req.bodyBytes();
+            readFailure.complete(null);
+          } catch (IOException e) {
+            readFailure.complete(e);
+            throw e;
+          }
+        });
+
+    router.send(
+        Requests.frame(
+            1, Requests.head("POST", "/upload", false).setAddressedPort(addressed.port())));
+    byte[] identity = addressed.takeHello(DEFAULT_WAIT).identity();
+    router.awaitAccepted(1, DEFAULT_WAIT);
+    addressed.send(identity, bodyAt(1, 0, "ab"));
+    addressed.send(identity, bodyAt(1, 5, "fg")); // three bytes went missing
+    Frame reset = addressed.takeFrame(1, DEFAULT_WAIT).frame();
+
+    assertThat(reset.getReset().getReason())
+        .isEqualTo(io.zrouter.proto.ResetReason.RESET_REASON_PROTOCOL_ERROR);
+    assertThat(readFailure.get(5, TimeUnit.SECONDS)).isInstanceOf(IOException.class);
+  }
+
+  private static Frame bodyAt(long streamId, long offset, String text) {
+    return Frame.newBuilder()
+        .setStreamId(streamId)
+        .setBody(
+            io.zrouter.proto.Body.newBuilder()
+                .setData(com.google.protobuf.ByteString.copyFromUtf8(text))
+                .setOffset(offset))
+        .build();
+  }
+
+  @Test
   void junkOnTheLink_isDroppedAndTheWorkerKeepsServing() {
     start((req, res) -> res.send("ok"));
     router.send(Requests.get(1, "/", addressed.port()));

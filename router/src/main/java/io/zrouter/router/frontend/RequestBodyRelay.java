@@ -28,6 +28,10 @@ final class RequestBodyRelay {
   private final ArrayDeque<ByteBuf> waiting = new ArrayDeque<>();
   private long waitingBytes;
   private long received;
+
+  /** Body bytes sent to the worker so far, first part included: the next frame's offset. */
+  private long sent;
+
   private long credit = FrameCodec.INITIAL_WINDOW;
   private boolean ended;
   private boolean endSent;
@@ -80,6 +84,7 @@ final class RequestBodyRelay {
     int length = (int) Math.min(waitingBytes, credit);
     ByteBuf first = take(length);
     credit -= length;
+    sent = length;
     boolean complete = ended && waiting.isEmpty();
     endSent = complete;
     updateGate();
@@ -140,7 +145,8 @@ final class RequestBodyRelay {
     upstream.sendFollowUp(
         streamId,
         RequestEncoder.encodeBody(
-            streamId, chunk, chunk.readerIndex(), chunk.readableBytes(), last));
+            streamId, sent, chunk, chunk.readerIndex(), chunk.readableBytes(), last));
+    sent += chunk.readableBytes();
     endSent |= last;
   }
 

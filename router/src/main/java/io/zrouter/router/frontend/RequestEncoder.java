@@ -88,6 +88,7 @@ final class RequestEncoder {
       parts[1 + i] =
           encodeBody(
               envelope.streamId(),
+              (long) i * MAX_BODY_FRAME,
               content,
               offset + i * MAX_BODY_FRAME,
               chunk,
@@ -96,9 +97,18 @@ final class RequestEncoder {
     return parts;
   }
 
-  /** One body frame of {@code length} bytes of {@code content} from {@code index}. */
-  static byte[] encodeBody(long streamId, ByteBuf content, int index, int length, boolean end) {
-    Body body = Body.newBuilder().setData(wrap(content, index, length)).setEndStream(end).build();
+  /**
+   * One body frame of {@code length} bytes of {@code content} from {@code index}, which are the
+   * body's bytes from {@code bodyOffset} on.
+   */
+  static byte[] encodeBody(
+      long streamId, long bodyOffset, ByteBuf content, int index, int length, boolean end) {
+    Body body =
+        Body.newBuilder()
+            .setData(wrap(content, index, length))
+            .setEndStream(end)
+            .setOffset(bodyOffset)
+            .build();
     return FrameCodec.encode(Frame.newBuilder().setStreamId(streamId).setBody(body).build());
   }
 

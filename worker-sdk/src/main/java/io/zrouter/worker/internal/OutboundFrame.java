@@ -8,11 +8,22 @@ package io.zrouter.worker.internal;
  * @param endsStream whether the worker's side of the stream ends with this frame
  * @param viaRouterSocket send on the ROUTER socket even when the stream's path is an addressed link
  *     (acknowledgements: the socket the request came in on is known to work)
+ * @param evenIfCancelled goes out although its stream was cancelled here (the reset that tells the
+ *     router why this worker abandoned the stream)
  */
 public record OutboundFrame(
-    WorkerStream stream, byte[] bytes, boolean endsStream, boolean viaRouterSocket) {
+    WorkerStream stream,
+    byte[] bytes,
+    boolean endsStream,
+    boolean viaRouterSocket,
+    boolean evenIfCancelled) {
 
   public OutboundFrame(WorkerStream stream, byte[] bytes, boolean endsStream) {
-    this(stream, bytes, endsStream, false);
+    this(stream, bytes, endsStream, false, false);
+  }
+
+  public OutboundFrame(
+      WorkerStream stream, byte[] bytes, boolean endsStream, boolean viaRouterSocket) {
+    this(stream, bytes, endsStream, viaRouterSocket, false);
   }
 }

@@ -298,15 +298,31 @@ public final class RequestDispatcher {
   }
 
   private static void feed(WorkerStream stream, Frame frame) {
+    if (stream.isCancelled()) {
+      return;
+    }
     if (frame.hasRequestHead()) {
       if (frame.getRequestHead().getEndStream()) {
         stream.endRequest();
       }
-    } else {
-      stream.requestBody().append(frame.getBody().getData());
-      if (frame.getBody().getEndStream()) {
-        stream.endRequest();
-      }
+      return;
+    }
+    io.zrouter.proto.Body body = frame.getBody();
+    if (body.hasOffset() && body.getOffset() != stream.requestBytesReceived()) {
+      // A frame went missing (or came twice) on the way: better no request than a corrupt one.
+      log.warn(
+          "request body has a gap, resetting stream = {} expected_offset = {} offset = {}",
+          stream.id(),
+          stream.requestBytesReceived(),
+          body.getOffset());
+      stream.abandon(
+          io.zrouter.proto.ResetReason.RESET_REASON_PROTOCOL_ERROR, "request body has a gap");
+      return;
+    }
+    stream.received(body.getData().size());
+    stream.requestBody().append(body.getData());
+    if (body.getEndStream()) {
+      stream.endRequest();
     }
   }
 

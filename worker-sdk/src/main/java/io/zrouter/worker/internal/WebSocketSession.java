@@ -76,9 +76,11 @@ final class WebSocketSession implements WebSocket {
       case OPCODE_CLOSE -> {
         int code = message.getCloseCode();
         peerCloseCode = code == 0 ? NO_STATUS_RECEIVED : code;
-        endInbound();
         // Answer the close (RFC 6455 section 5.5.1): that ends the stream for the router too.
+        // The answer is claimed before receive() returns null, or the handler, seeing the end,
+        // could close first with its own code.
         sendClose(code == 0 ? NORMAL_CLOSURE : code, "");
+        endInbound();
       }
       default ->
           log.debug("ignoring {} on websocket stream = {}", message.getOpcode(), stream.id());

@@ -391,7 +391,7 @@ public final class WorkerIoThread {
           break;
         }
         frames.poll();
-        if (next.stream().isCancelled()) {
+        if (next.stream().isCancelled() && !next.evenIfCancelled()) {
           drop(next); // the router reset it, or it is unreachable: nothing more is sent on it
           continue;
         }

@@ -38,6 +38,9 @@ public final class WorkerStream {
   /** IO thread only: whether the request side has ended. */
   private boolean requestEnded;
 
+  /** IO thread only: request body bytes received so far. */
+  private long requestBytesReceived;
+
   WorkerStream(StreamKey key, ReplyPath replyPath, String requestId, OutboundQueue outbound) {
     this.key = key;
     this.replyPath = replyPath;
@@ -72,6 +75,27 @@ public final class WorkerStream {
 
   boolean isRequestEnded() {
     return requestEnded;
+  }
+
+  long requestBytesReceived() {
+    return requestBytesReceived;
+  }
+
+  /** IO thread: {@code bytes} more request body bytes arrived. */
+  void received(int bytes) {
+    requestBytesReceived += bytes;
+  }
+
+  /** Tells the router the stream is abandoned ({@code reason}), then cancels it here. */
+  void abandon(ResetReason reason, String why) {
+    Reset reset = Reset.newBuilder().setReason(reason).setMessage(why).build();
+    byte[] frame = FrameCodec.encode(Frame.newBuilder().setStreamId(id()).setReset(reset).build());
+    try {
+      outbound.offer(this, List.of(new OutboundFrame(this, frame, true, false, true)), false);
+    } catch (IOException e) {
+      log.debug("could not reset stream stream = {} cause = {}", id(), e.toString());
+    }
+    cancel(why); // the handler's reads and writes fail; the reset above still goes out
   }
 
   /** IO thread: the request side is complete. */
