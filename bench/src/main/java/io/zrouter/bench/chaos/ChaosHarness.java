@@ -74,7 +74,9 @@ public final class ChaosHarness {
   private ChaosReport run() throws Exception {
     Files.createDirectories(options.workDir());
     try {
-      startRouter(List.of("--listen", "127.0.0.1:0", "--bind", "tcp://127.0.0.1:*"));
+      int base = freePortsBelowEphemeralRange();
+      startRouter(
+          List.of("--listen", "127.0.0.1:" + base, "--bind", "tcp://127.0.0.1:" + (base + 1)));
       for (int i = 0; i < options.workers(); i++) {
         startWorker();
       }
@@ -150,6 +152,31 @@ public final class ChaosHarness {
         return;
       }
       outcomes.merge(outcome, 1, Integer::sum);
+    }
+  }
+
+  /**
+   * Three free consecutive ports (HTTP, dispatch, addressed = dispatch + 1) below Linux's ephemeral
+   * range (32768 and up): the router restarts on the same ports, and an ephemeral port would sooner
+   * or later be taken meanwhile as the local port of some client's connection.
+   */
+  private static int freePortsBelowEphemeralRange() {
+    java.util.Random random = new java.util.Random();
+    for (int attempt = 0; attempt < 500; attempt++) {
+      int base = 20000 + random.nextInt(12000);
+      if (bindable(base) && bindable(base + 1) && bindable(base + 2)) {
+        return base;
+      }
+    }
+    throw new IllegalStateException("no three free consecutive ports in 20000..32002");
+  }
+
+  private static boolean bindable(int port) {
+    try (java.net.ServerSocket socket = new java.net.ServerSocket()) {
+      socket.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+      return true;
+    } catch (IOException e) {
+      return false;
     }
   }
 
