@@ -351,8 +351,10 @@ class AddressedPathTest {
   @Test
   void bodyWithAGap_resetsTheStream_andFailsTheRead() throws Exception {
     CompletableFuture<Throwable> readFailure = new CompletableFuture<>();
+    java.util.concurrent.CountDownLatch reading = new java.util.concurrent.CountDownLatch(1);
     start(
         (req, res) -> {
+          reading.countDown();
           try {
             req.bodyBytes();
             readFailure.complete(null);
@@ -367,6 +369,7 @@ class AddressedPathTest {
             1, Requests.head("POST", "/upload", false).setAddressedPort(addressed.port())));
     byte[] identity = addressed.takeHello(DEFAULT_WAIT).identity();
     router.awaitAccepted(1, DEFAULT_WAIT);
+    assertThat(reading.await(5, TimeUnit.SECONDS)).isTrue(); // a stream cancelled first never runs
     addressed.send(identity, bodyAt(1, 0, "ab"));
     addressed.send(identity, bodyAt(1, 5, "fg")); // three bytes went missing
     Frame reset = addressed.takeFrame(1, DEFAULT_WAIT).frame();
