@@ -27,6 +27,12 @@ public final class RouterMain {
       System.exit(2);
       return;
     }
+    CountDownLatch stop = new CountDownLatch(1);
+    // A signal handler rather than a shutdown hook, so a clean drain exits 0 and not 143. It is
+    // in place before the router starts: the ready line is logged inside start(), and a
+    // supervisor may signal as soon as it sees it.
+    Signal.handle(new Signal("TERM"), signal -> stop.countDown());
+    Signal.handle(new Signal("INT"), signal -> stop.countDown());
     Router router;
     try {
       router = Router.start(config);
@@ -35,10 +41,6 @@ public final class RouterMain {
       System.exit(1);
       return;
     }
-    CountDownLatch stop = new CountDownLatch(1);
-    // A signal handler rather than a shutdown hook, so a clean drain exits 0 and not 143.
-    Signal.handle(new Signal("TERM"), signal -> stop.countDown());
-    Signal.handle(new Signal("INT"), signal -> stop.countDown());
     stop.await();
     router.close();
     System.exit(0);
