@@ -138,4 +138,19 @@ public final class FrameCodec {
     }
     return true;
   }
+
+  /**
+   * Whether the sender's side of a stream ends with this frame: a head or body with {@code
+   * end_stream}, trailers, a reset, or a WebSocket close.
+   */
+  public static boolean endsStream(Frame frame) {
+    return switch (frame.getKindCase()) {
+      case RESPONSE_HEAD -> frame.getResponseHead().getEndStream();
+      case BODY -> frame.getBody().getEndStream();
+      case TRAILERS, RESET -> true;
+      case WEBSOCKET_MESSAGE ->
+          frame.getWebsocketMessage().getOpcode() == WebSocketMessage.Opcode.OPCODE_CLOSE;
+      default -> false;
+    };
+  }
 }

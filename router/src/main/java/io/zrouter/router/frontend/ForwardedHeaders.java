@@ -69,4 +69,13 @@ final class ForwardedHeaders {
     }
     return new String(out);
   }
+
+  /** The client's address as workers see it: {@code ip:port}, IPv6 in brackets. */
+  static String addressOf(SocketAddress address) {
+    if (address instanceof InetSocketAddress inet) {
+      String host = inet.getAddress().getHostAddress();
+      return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + inet.getPort();
+    }
+    return String.valueOf(address);
+  }
 }

@@ -15,7 +15,6 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.zrouter.router.frontend.LocalReply.Reason;
 import io.zrouter.router.upstream.Dispatch;
-import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -121,7 +120,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             requestId,
             scheme,
             http2 ? "HTTP/2" : request.protocolVersion().text(),
-            addressOf(client),
+            ForwardedHeaders.addressOf(client),
             deadline,
             proxy.link().addressedPort());
     pending = new PendingDispatch(request, envelope, chunked ? -1 : Math.max(contentLength, 0));
@@ -197,13 +196,5 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       log.warn("closing downstream channel after an unexpected error", cause);
     }
     ctx.close();
-  }
-
-  private static String addressOf(SocketAddress address) {
-    if (address instanceof InetSocketAddress inet) {
-      String host = inet.getAddress().getHostAddress();
-      return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + inet.getPort();
-    }
-    return String.valueOf(address);
   }
 }

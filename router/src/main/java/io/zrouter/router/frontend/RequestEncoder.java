@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.AsciiString;
 import io.zrouter.proto.Body;
@@ -54,30 +55,14 @@ final class RequestEncoder {
     int bodyFrames = (length + MAX_BODY_FRAME - 1) / MAX_BODY_FRAME;
     byte[][] parts = new byte[1 + bodyFrames][];
 
-    String authority = request.headers().get(HttpHeaderNames.HOST, "");
     RequestHead.Builder head =
-        RequestHead.newBuilder()
-            .setProtocolVersion(FrameCodec.PROTOCOL_VERSION)
-            .setMethod(request.method().name())
-            .setScheme(envelope.scheme())
-            .setAuthority(authority)
-            .setPath(originForm(request.uri()))
-            .setHttpVersion(envelope.httpVersion())
-            .setRemoteAddress(envelope.remoteAddress())
-            .setRequestId(envelope.requestId())
-            .setDeadlineUnixMs(envelope.deadlineUnixMs())
-            .setContentLength(contentLength)
-            .setAddressedPort(envelope.addressedPort())
-            .setEndStream(complete && length == 0);
-    Iterator<Map.Entry<CharSequence, CharSequence>> headers =
-        request.headers().iteratorCharSequence();
-    while (headers.hasNext()) {
-      Map.Entry<CharSequence, CharSequence> h = headers.next();
-      head.addHeaders(
-          Header.newBuilder()
-              .setName(AsciiString.of(h.getKey()).toLowerCase().toString())
-              .setValue(h.getValue().toString()));
-    }
+        head(
+            envelope,
+            request.method().name(),
+            request.uri(),
+            request.headers(),
+            contentLength,
+            complete && length == 0);
     parts[0] =
         FrameCodec.encode(
             Frame.newBuilder().setStreamId(envelope.streamId()).setRequestHead(head).build());
@@ -95,6 +80,48 @@ final class RequestEncoder {
               complete && i == bodyFrames - 1);
     }
     return parts;
+  }
+
+  /**
+   * The one-part message of a WebSocket upgrade: a head with {@code websocket} set and no body.
+   * Headers must already be cleaned, the handshake's own included.
+   */
+  static byte[] encodeWebSocketUpgrade(Envelope envelope, String uri, HttpHeaders headers) {
+    RequestHead.Builder head = head(envelope, "GET", uri, headers, 0, true).setWebsocket(true);
+    return FrameCodec.encode(
+        Frame.newBuilder().setStreamId(envelope.streamId()).setRequestHead(head).build());
+  }
+
+  private static RequestHead.Builder head(
+      Envelope envelope,
+      String method,
+      String uri,
+      HttpHeaders headers,
+      long contentLength,
+      boolean endStream) {
+    RequestHead.Builder head =
+        RequestHead.newBuilder()
+            .setProtocolVersion(FrameCodec.PROTOCOL_VERSION)
+            .setMethod(method)
+            .setScheme(envelope.scheme())
+            .setAuthority(headers.get(HttpHeaderNames.HOST, ""))
+            .setPath(originForm(uri))
+            .setHttpVersion(envelope.httpVersion())
+            .setRemoteAddress(envelope.remoteAddress())
+            .setRequestId(envelope.requestId())
+            .setDeadlineUnixMs(envelope.deadlineUnixMs())
+            .setContentLength(contentLength)
+            .setAddressedPort(envelope.addressedPort())
+            .setEndStream(endStream);
+    Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence();
+    while (it.hasNext()) {
+      Map.Entry<CharSequence, CharSequence> h = it.next();
+      head.addHeaders(
+          Header.newBuilder()
+              .setName(AsciiString.of(h.getKey()).toLowerCase().toString())
+              .setValue(h.getValue().toString()));
+    }
+    return head;
   }
 
   /**

@@ -21,7 +21,6 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.util.ReferenceCountUtil;
 import io.zrouter.router.frontend.LocalReply.Reason;
 import io.zrouter.router.upstream.Dispatch;
-import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -114,9 +113,15 @@ final class WebSocketUpgradeHandler extends ChannelInboundHandlerAdapter {
     current = new WebSocketExchange(id, ctx, proxy.registry(), proxy.link(), requestId, handshake);
     long deadline = System.currentTimeMillis() + proxy.config().requestTimeout().toMillis();
     byte[] head =
-        WebSocketRequestHead.encode(
-            new WebSocketRequestHead.Envelope(
-                id, requestId, scheme, addressOf(client), deadline, proxy.link().addressedPort()),
+        RequestEncoder.encodeWebSocketUpgrade(
+            new RequestEncoder.Envelope(
+                id,
+                requestId,
+                scheme,
+                "HTTP/1.1",
+                ForwardedHeaders.addressOf(client),
+                deadline,
+                proxy.link().addressedPort()),
             request.uri(),
             upstream);
     log.debug("websocket upgrade: stream = {}, request_id = {}", id, requestId);
@@ -140,13 +145,5 @@ final class WebSocketUpgradeHandler extends ChannelInboundHandlerAdapter {
       current.onDownstreamClosed();
     }
     ctx.fireChannelInactive();
-  }
-
-  private static String addressOf(SocketAddress address) {
-    if (address instanceof InetSocketAddress inet) {
-      String host = inet.getAddress().getHostAddress();
-      return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + inet.getPort();
-    }
-    return String.valueOf(address);
   }
 }

@@ -7,7 +7,6 @@ import io.zrouter.proto.MalformedFrameException;
 import io.zrouter.proto.Reset;
 import io.zrouter.proto.ResetReason;
 import io.zrouter.proto.RouterHello;
-import io.zrouter.proto.WebSocketMessage;
 import io.zrouter.router.config.RouterConfig;
 import io.zrouter.router.stream.ProxyStream;
 import io.zrouter.router.stream.StreamRegistry;
@@ -446,7 +445,7 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
       // Acknowledged on the dispatch path, naming the worker's addressed connection.
       workers.owns(streamId, frame.getAccept().getAddressedId().toByteArray());
     }
-    if (endsStream(frame)) {
+    if (FrameCodec.endsStream(frame)) {
       workers.streamEnded(streamId);
     }
     if (frame.hasResponseHead() || frame.hasReset()) {
@@ -493,17 +492,6 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
                         .setRouterId(routerId))
                 .build());
     outbox.send(worker, hello);
-  }
-
-  private static boolean endsStream(Frame frame) {
-    return switch (frame.getKindCase()) {
-      case RESPONSE_HEAD -> frame.getResponseHead().getEndStream();
-      case BODY -> frame.getBody().getEndStream();
-      case TRAILERS, RESET -> true;
-      case WEBSOCKET_MESSAGE ->
-          frame.getWebsocketMessage().getOpcode() == WebSocketMessage.Opcode.OPCODE_CLOSE;
-      default -> false;
-    };
   }
 
   /** Stops the link thread and closes the sockets. Held requests are dropped. */

@@ -170,7 +170,7 @@ public final class WorkerStream {
         sendWindow.take(data);
       }
       carriesData |= data > 0 || isWebSocketData(frame);
-      batch.add(new OutboundFrame(this, FrameCodec.encode(frame), endsStream(frame)));
+      batch.add(new OutboundFrame(this, FrameCodec.encode(frame), FrameCodec.endsStream(frame)));
       if (log.isDebugEnabled()) {
         log.debug("queue stream = {} kind = {}", key.streamId(), frame.getKindCase());
       }
@@ -252,16 +252,5 @@ public final class WorkerStream {
     return frame.hasWebsocketMessage()
         && frame.getWebsocketMessage().getOpcode() != WebSocketMessage.Opcode.OPCODE_CLOSE
         && !frame.getWebsocketMessage().getPayload().isEmpty();
-  }
-
-  private static boolean endsStream(Frame frame) {
-    return switch (frame.getKindCase()) {
-      case RESPONSE_HEAD -> frame.getResponseHead().getEndStream();
-      case BODY -> frame.getBody().getEndStream();
-      case TRAILERS, RESET -> true;
-      case WEBSOCKET_MESSAGE ->
-          frame.getWebsocketMessage().getOpcode() == WebSocketMessage.Opcode.OPCODE_CLOSE;
-      default -> false;
-    };
   }
 }
