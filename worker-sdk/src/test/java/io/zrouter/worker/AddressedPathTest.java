@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.zrouter.proto.Frame;
 import io.zrouter.proto.FrameCodec;
+import io.zrouter.proto.ResetReason;
 import io.zrouter.proto.WorkerHello;
 import io.zrouter.worker.testing.FakeAddressedSocket;
 import io.zrouter.worker.testing.FakeRouter;
@@ -320,6 +321,88 @@ class AddressedPathTest {
         .filter(Frame::hasBody)
         .mapToLong(f -> f.getBody().getData().size())
         .sum();
+  }
+
+  @Test
+  void routersStreamLimit_refusesWhatIsOverIt_untilAHeartbeatLiftsIt() throws Exception {
+    java.util.concurrent.CountDownLatch firstRelease = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch secondRelease = new java.util.concurrent.CountDownLatch(1);
+    AtomicReference<java.util.concurrent.CountDownLatch> release =
+        new AtomicReference<>(firstRelease);
+    worker =
+        Worker.builder()
+            .connect(router.endpoint())
+            .id("test-worker")
+            .concurrency(8)
+            .handler(
+                (req, res) -> {
+                  release.get().await();
+                  res.send("done");
+                })
+            .start();
+    router.send(Requests.get(1, "/held", addressed.port()));
+    byte[] identity = addressed.takeHello(DEFAULT_WAIT).identity();
+    router.awaitAccepted(1, DEFAULT_WAIT);
+
+    // The router finds this worker slow: one of its streams at a time.
+    addressed.send(identity, heartbeat(1));
+    long next = 2;
+    List<Long> accepted = new java.util.ArrayList<>(List.of(1L));
+    Frame refusal = null;
+    for (; refusal == null && next < 20; next++) { // requests racing the heartbeat may get in
+      refusal = refusalOrNull(next);
+      if (refusal == null) {
+        accepted.add(next);
+      }
+    }
+    assertThat(refusal).as("a request refused for the router's limit").isNotNull();
+    assertThat(refusal.getReset().getReason()).isEqualTo(ResetReason.RESET_REASON_REFUSED);
+    assertThat(refusal.getReset().getMessage()).contains("1 streams its router allows");
+    for (int i = 0; i < 3; i++, next++) {
+      assertThat(refusalOrNull(next)).as("request %d, over the limit", next).isNotNull();
+    }
+
+    // Once its streams end, the worker takes one again.
+    firstRelease.countDown();
+    for (long stream : accepted) {
+      assertThat(addressed.takeStream(stream, DEFAULT_WAIT).bodyText()).isEqualTo("done");
+    }
+    long single = next++;
+    router.send(Requests.get(single, "/single", addressed.port()));
+    assertThat(addressed.takeStream(single, DEFAULT_WAIT).bodyText()).isEqualTo("done");
+
+    // A heartbeat with no limit lifts it: two held at once again.
+    release.set(secondRelease);
+    addressed.send(identity, heartbeat(0));
+    List<Long> held = new java.util.ArrayList<>();
+    for (; held.size() < 2 && next < 60; next++) {
+      if (refusalOrNull(next) == null) {
+        held.add(next);
+      }
+    }
+    assertThat(held).hasSize(2);
+    secondRelease.countDown();
+    for (long stream : held) {
+      assertThat(addressed.takeStream(stream, DEFAULT_WAIT).bodyText()).isEqualTo("done");
+    }
+  }
+
+  private static Frame heartbeat(int maxStreams) {
+    return Frame.newBuilder()
+        .setHeartbeat(io.zrouter.proto.Heartbeat.newBuilder().setMaxStreams(maxStreams))
+        .build();
+  }
+
+  /** Sends a request; its refusal (a reset on the link), or null once the worker accepted it. */
+  private Frame refusalOrNull(long streamId) {
+    router.send(Requests.get(streamId, "/n" + streamId, addressed.port()));
+    for (Frame f : addressed.framesWithin(streamId, QUIET)) {
+      if (f.hasReset()) {
+        return f;
+      }
+    }
+    router.awaitAccepted(streamId, DEFAULT_WAIT);
+    return null;
   }
 
   @Test

@@ -96,6 +96,9 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       out.append(",\"in_flight\":").append(w.inFlight());
       out.append(",\"last_heartbeat_age_ms\":").append(w.lastSeenMillisAgo());
       out.append(",\"joined_at_unix_ms\":").append(w.joinedAtUnixMillis());
+      out.append(",\"typical_latency_ms\":")
+          .append(String.format(java.util.Locale.ROOT, "%.2f", w.typicalLatencyMillis()));
+      out.append(",\"max_streams\":").append(w.maxStreams());
       out.append('}');
     }
     return out.append("]}\n").toString();

@@ -3,6 +3,7 @@ package io.zrouter.router.upstream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * <p>A worker's frames on the addressed socket name it (ZeroMQ's routing id), so the router learns
  * the worker of a stream from its acknowledgement and can later send follow-up frames (a cancel) to
  * exactly that worker. A worker that sends nothing (not even a heartbeat) for the liveness timeout
- * is forgotten.
+ * is forgotten. The time from a stream's acknowledgement to its response head is the worker's
+ * latency sample, from which {@link StreamLimits} sets the worker's stream limit.
  */
 final class AddressedWorkers {
   private static final Logger log = LoggerFactory.getLogger(AddressedWorkers.class);
@@ -28,9 +30,17 @@ final class AddressedWorkers {
     /** Said hello (an acknowledgement naming it can come first, on the dispatch path). */
     boolean greeted;
 
+    /** How many requests it runs at once, from its hello; 0 when unknown. */
+    int concurrency;
+
     final long joinedAtMillis;
     long lastSeenNanos;
-    final java.util.Set<Long> streams = new java.util.HashSet<>();
+
+    /** The streams it holds, each with when it took it ({@link System#nanoTime()}). */
+    final Map<Long, Long> streams = new HashMap<>();
+
+    final TypicalLatency latency = new TypicalLatency();
+    int maxStreams = StreamLimits.NONE;
 
     Worker(byte[] routingId, String name, long nowNanos) {
       this.routingId = routingId;
@@ -44,6 +54,9 @@ final class AddressedWorkers {
   private final Map<String, Worker> byRoutingId = new HashMap<>();
   private final Map<Long, Worker> streamOwner = new HashMap<>();
 
+  /** Streams whose response head has not come yet: the next head is a latency sample. */
+  private final java.util.Set<Long> unanswered = new HashSet<>();
+
   AddressedWorkers(long livenessNanos) {
     this.livenessNanos = livenessNanos;
   }
@@ -52,26 +65,68 @@ final class AddressedWorkers {
     return new String(routingId, StandardCharsets.ISO_8859_1);
   }
 
-  void hello(byte[] routingId, String name, long nowNanos) {
+  void hello(byte[] routingId, String name, int concurrency, long nowNanos) {
     Worker w =
         byRoutingId.computeIfAbsent(key(routingId), k -> new Worker(routingId, name, nowNanos));
     w.lastSeenNanos = nowNanos;
+    w.concurrency = concurrency;
     if (!w.greeted) {
       w.greeted = true;
       w.name = name;
-      log.info("worker joined: worker = {}, workers = {}", name, byRoutingId.size());
+      log.info(
+          "worker joined: worker = {}, concurrency = {}, workers = {}",
+          name,
+          concurrency,
+          byRoutingId.size());
     }
   }
 
-  /** The routing ids of the workers whose hello arrived. */
-  List<byte[]> greetedIds() {
-    List<byte[]> ids = new ArrayList<>(byRoutingId.size());
+  /** A worker whose hello arrived, and the stream limit the router sets it. */
+  record Greeted(byte[] routingId, int maxStreams) {}
+
+  /** The workers whose hello arrived. */
+  List<Greeted> greeted() {
+    List<Greeted> greeted = new ArrayList<>(byRoutingId.size());
     for (Worker w : byRoutingId.values()) {
       if (w.greeted) {
-        ids.add(w.routingId);
+        greeted.add(new Greeted(w.routingId, w.maxStreams));
       }
     }
-    return ids;
+    return greeted;
+  }
+
+  /** Sets every worker's stream limit from the latencies measured so far, logging each change. */
+  void updateStreamLimits() {
+    List<TypicalLatency> latencies = new ArrayList<>(byRoutingId.size());
+    for (Worker w : byRoutingId.values()) {
+      latencies.add(w.latency);
+    }
+    long median = StreamLimits.reference(latencies);
+    for (Worker w : byRoutingId.values()) {
+      int next = StreamLimits.next(w.maxStreams, w.latency, median, w.concurrency);
+      if (next != w.maxStreams) {
+        if (next == StreamLimits.NONE) {
+          log.info(
+              "worker no longer slow, limit lifted: worker = {}, typical_ms = {}, median_ms = {}",
+              w.name,
+              millis(w.latency.nanos()),
+              millis(median));
+        } else {
+          log.info(
+              "worker slow, limiting its streams: worker = {}, typical_ms = {}, median_ms = {},"
+                  + " max_streams = {}",
+              w.name,
+              millis(w.latency.nanos()),
+              millis(median),
+              next);
+        }
+        w.maxStreams = next;
+      }
+    }
+  }
+
+  private static String millis(long nanos) {
+    return String.format(java.util.Locale.ROOT, "%.1f", nanos / 1e6);
   }
 
   /** Whether the worker's hello arrived: its connection works. */
@@ -89,16 +144,25 @@ final class AddressedWorkers {
   }
 
   /** The worker with this routing id acknowledged or answered the stream. */
-  void owns(long streamId, byte[] routingId) {
+  void owns(long streamId, byte[] routingId, long nowNanos) {
     Worker w = byRoutingId.get(key(routingId));
     if (w == null) {
       // Frames before the hello (it is always first, so only after a router restart or a
       // forgotten worker): track it anyway so resets can reach it.
-      w = new Worker(routingId, key(routingId), System.nanoTime());
+      w = new Worker(routingId, key(routingId), nowNanos);
       byRoutingId.put(key(routingId), w);
     }
     if (streamOwner.putIfAbsent(streamId, w) == null) {
-      w.streams.add(streamId);
+      w.streams.put(streamId, nowNanos);
+      unanswered.add(streamId);
+    }
+  }
+
+  /** The response head of the stream came: how long its worker took is a latency sample. */
+  void answered(long streamId, long nowNanos) {
+    Worker w = streamOwner.get(streamId);
+    if (w != null && unanswered.remove(streamId)) {
+      w.latency.sample(nowNanos - w.streams.get(streamId));
     }
   }
 
@@ -113,6 +177,7 @@ final class AddressedWorkers {
     if (w != null) {
       w.streams.remove(streamId);
     }
+    unanswered.remove(streamId);
   }
 
   /**
@@ -132,8 +197,9 @@ final class AddressedWorkers {
             w.name,
             TimeUnit.NANOSECONDS.toMillis(nowNanos - w.lastSeenNanos),
             w.streams.size());
-        for (long streamId : w.streams) {
+        for (long streamId : w.streams.keySet()) {
           streamOwner.remove(streamId);
+          unanswered.remove(streamId);
           lost.accept(streamId);
         }
         gone.accept(w.routingId);
@@ -155,7 +221,9 @@ final class AddressedWorkers {
               key(w.routingId),
               w.streams.size(),
               TimeUnit.NANOSECONDS.toMillis(nowNanos - w.lastSeenNanos),
-              w.joinedAtMillis));
+              w.joinedAtMillis,
+              w.latency.nanos() / 1e6,
+              w.maxStreams));
     }
     views.sort((a, b) -> a.routingId().compareTo(b.routingId()));
     return views;

@@ -7,6 +7,7 @@ import io.zrouter.proto.MalformedFrameException;
 import io.zrouter.proto.Reset;
 import io.zrouter.proto.ResetReason;
 import io.zrouter.proto.RouterHello;
+import io.zrouter.proto.WorkerHello;
 import io.zrouter.router.config.RouterConfig;
 import io.zrouter.router.stream.ProxyStream;
 import io.zrouter.router.stream.StreamRegistry;
@@ -297,13 +298,18 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
       return;
     }
     nextHeartbeatNanos = now + HEARTBEAT_NANOS;
-    byte[] heartbeat =
-        FrameCodec.encode(
-            Frame.newBuilder()
-                .setHeartbeat(Heartbeat.newBuilder().setSentUnixMs(System.currentTimeMillis()))
-                .build());
-    for (byte[] worker : workers.greetedIds()) {
-      outbox.send(worker, heartbeat);
+    workers.updateStreamLimits();
+    long sentAt = System.currentTimeMillis();
+    for (AddressedWorkers.Greeted worker : workers.greeted()) {
+      byte[] heartbeat =
+          FrameCodec.encode(
+              Frame.newBuilder()
+                  .setHeartbeat(
+                      Heartbeat.newBuilder()
+                          .setSentUnixMs(sentAt)
+                          .setMaxStreams(worker.maxStreams()))
+                  .build());
+      outbox.send(worker.routingId(), heartbeat);
     }
   }
 
@@ -429,7 +435,8 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
     long streamId = frame.getStreamId();
     if (streamId == 0) {
       if (frame.hasWorkerHello() && worker != null) {
-        workers.hello(worker, frame.getWorkerHello().getWorkerId(), System.nanoTime());
+        WorkerHello hello = frame.getWorkerHello();
+        workers.hello(worker, hello.getWorkerId(), hello.getConcurrency(), System.nanoTime());
         confirmHello(worker);
       } else if (frame.hasHeartbeat() && worker != null) {
         workers.seen(worker, System.nanoTime());
@@ -438,12 +445,16 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
       }
       return;
     }
+    long now = System.nanoTime();
     if (worker != null) {
-      workers.seen(worker, System.nanoTime());
-      workers.owns(streamId, worker);
+      workers.seen(worker, now);
+      workers.owns(streamId, worker, now);
     } else if (frame.hasAccept() && !frame.getAccept().getAddressedId().isEmpty()) {
       // Acknowledged on the dispatch path, naming the worker's addressed connection.
-      workers.owns(streamId, frame.getAccept().getAddressedId().toByteArray());
+      workers.owns(streamId, frame.getAccept().getAddressedId().toByteArray(), now);
+    }
+    if (frame.hasResponseHead()) {
+      workers.answered(streamId, now);
     }
     if (FrameCodec.endsStream(frame)) {
       workers.streamEnded(streamId);

@@ -8,6 +8,15 @@ package io.zrouter.router.upstream;
  * @param inFlight streams it holds now
  * @param lastSeenMillisAgo how long since it last sent anything (a heartbeat at least)
  * @param joinedAtUnixMillis when it said hello
+ * @param typicalLatencyMillis its typical time from taking a request to its response head (a moving
+ *     geometric mean); 0 before its first response
+ * @param maxStreams the stream limit the router sets it for being slow; 0 for none
  */
 public record WorkerView(
-    String id, String routingId, int inFlight, long lastSeenMillisAgo, long joinedAtUnixMillis) {}
+    String id,
+    String routingId,
+    int inFlight,
+    long lastSeenMillisAgo,
+    long joinedAtUnixMillis,
+    double typicalLatencyMillis,
+    int maxStreams) {}

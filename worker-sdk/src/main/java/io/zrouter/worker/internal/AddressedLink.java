@@ -123,6 +123,18 @@ final class AddressedLink implements ReplyPath {
     return dealer.errno();
   }
 
+  /** How many of its streams the router lets this worker hold at once; 0 for no limit. */
+  private int maxStreams;
+
+  int maxStreams() {
+    return maxStreams;
+  }
+
+  /** The router's heartbeat said how many of its streams it lets this worker hold. */
+  void limitStreams(int maxStreams) {
+    this.maxStreams = maxStreams;
+  }
+
   /** {@link System#nanoTime()} when the router was last heard from on this link (or it opened). */
   private long lastHeardNanos = System.nanoTime();
 

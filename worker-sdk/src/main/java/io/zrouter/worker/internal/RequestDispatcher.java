@@ -7,10 +7,7 @@ import io.zrouter.proto.RequestHead;
 import io.zrouter.proto.Reset;
 import io.zrouter.worker.Handler;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
@@ -27,11 +24,15 @@ import org.slf4j.LoggerFactory;
  * or connection-level frames, which are ignored. Streams are keyed by router and stream id whatever
  * path a follow-up comes on. A message with an undecodable part, a frame a router never sends, a
  * broken request layout or a request on an addressed link is dropped whole with one WARN.
+ *
+ * <p>A request is refused (REFUSED, so the router sends it elsewhere) while the worker drains, when
+ * all its handler threads are busy, and when it holds as many of that router's streams as the
+ * router's heartbeat allows (a router limits a worker far slower than the others).
  */
 public final class RequestDispatcher {
   private static final Logger log = LoggerFactory.getLogger(RequestDispatcher.class);
 
-  private final Map<StreamKey, WorkerStream> streams = new HashMap<>();
+  private final OpenStreams streams = new OpenStreams();
   private final Handler handler;
   private final Executor handlerPool;
   private final OutboundQueue outbound;
@@ -91,8 +92,9 @@ public final class RequestDispatcher {
     }
   }
 
-  /** One message from a router on its addressed link: follow-up frames only. */
-  void onAddressedMessage(PeerId peer, List<byte[]> parts) {
+  /** One message from a router on its addressed link: follow-up frames and heartbeats only. */
+  void onAddressedMessage(AddressedLink link, List<byte[]> parts) {
+    PeerId peer = link.router();
     List<Frame> frames = decode(peer, parts, "addressed link");
     if (frames == null) {
       return;
@@ -105,7 +107,11 @@ public final class RequestDispatcher {
       return;
     }
     for (Frame frame : frames) {
-      onFollowUp(peer, frame);
+      if (frame.hasHeartbeat()) {
+        link.limitStreams(frame.getHeartbeat().getMaxStreams());
+      } else {
+        onFollowUp(peer, frame);
+      }
     }
   }
 
@@ -183,7 +189,7 @@ public final class RequestDispatcher {
     // first: a link this request opens carries the whole stream, accept included
     ReplyPath path = paths.forNewStream(peer, head.getAddressedPort());
     StreamKey key = new StreamKey(peer, first.getStreamId());
-    if (streams.containsKey(key)) {
+    if (streams.contains(key)) {
       log.warn(
           "dropping request for a stream already in use peer = {} stream = {}",
           peer,
@@ -208,6 +214,14 @@ public final class RequestDispatcher {
       stream.refuse("worker is at capacity");
       return;
     }
+    if (path instanceof AddressedLink link
+        && link.maxStreams() > 0
+        && streams.countOn(link) >= link.maxStreams()) {
+      // The router finds this worker much slower than the others and limits its share.
+      log.debug("at the router's limit, refusing stream = {}", key.streamId());
+      stream.refuse("worker holds the " + link.maxStreams() + " streams its router allows");
+      return;
+    }
     if (head.getWebsocket()) {
       if (!(path instanceof AddressedLink)) {
         // The client's messages come on the addressed path: without one they could never arrive.
@@ -221,7 +235,7 @@ public final class RequestDispatcher {
     }
     WorkerRequest request = new WorkerRequest(head, stream);
     WorkerResponse response = new WorkerResponse(stream, workerId, "HEAD".equals(head.getMethod()));
-    streams.put(key, stream);
+    streams.add(stream);
     try {
       running.incrementAndGet();
       // Acknowledge before the handler can start, straight into ZeroMQ: the router must hear
@@ -328,23 +342,19 @@ public final class RequestDispatcher {
 
   /** The worker's side of a stream was sent in full. */
   void streamEnded(WorkerStream stream) {
-    streams.remove(stream.key(), stream);
+    streams.remove(stream);
   }
 
   /** Frames of the stream could not be delivered: the router is gone. */
   void streamLost(WorkerStream stream, String reason) {
-    streams.remove(stream.key(), stream);
+    streams.remove(stream);
     stream.cancel(reason);
   }
 
   /** The path was closed (its router is gone): the streams on it are cancelled. */
   void cancelStreamsOn(ReplyPath path, String reason) {
-    for (Iterator<WorkerStream> it = streams.values().iterator(); it.hasNext(); ) {
-      WorkerStream stream = it.next();
-      if (stream.replyPath() == path) {
-        it.remove();
-        stream.cancel(reason);
-      }
+    for (WorkerStream stream : streams.removeOn(path)) {
+      stream.cancel(reason);
     }
   }
 
@@ -352,7 +362,7 @@ public final class RequestDispatcher {
   void startDraining() {
     draining = true;
     // Open WebSockets would hold their handlers until the drain timeout: ask them to end now.
-    for (WorkerStream stream : streams.values()) {
+    for (WorkerStream stream : streams.all()) {
       WebSocketSession session = stream.webSocket();
       if (session != null) {
         session.closeIfOpen(GOING_AWAY, "worker shutting down");
@@ -362,7 +372,7 @@ public final class RequestDispatcher {
 
   /** The worker stops: every open stream is cancelled. */
   void cancelAll(String reason) {
-    for (WorkerStream stream : streams.values()) {
+    for (WorkerStream stream : streams.all()) {
       stream.cancel(reason);
     }
     streams.clear();

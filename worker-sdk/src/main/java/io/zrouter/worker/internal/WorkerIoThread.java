@@ -320,7 +320,7 @@ public final class WorkerIoThread {
         return;
       }
       try {
-        dispatcher.onAddressedMessage(link.router(), parts);
+        dispatcher.onAddressedMessage(link, parts);
       } catch (RuntimeException e) {
         log.error("failed to handle a message on an addressed link id = {}", workerId, e);
       }
