@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Slow-worker share: a router, three fast sample workers and one that adds DELAY_MS (50) to
 # every request, under wrk -t2 -c64 for DURATION (20s). Prints each worker's share of the
-# requests and p50/p95/p99, for three set-ups in one run:
-#   refuse  - workers run CONCURRENCY (4) requests at once and refuse the rest (zrouter's way)
-#   blind   - workers take everything (concurrency 1000): blind round-robin
+# requests and p50/p95/p99, for four set-ups in one run:
+#   zrouter - workers run CONCURRENCY (4) requests at once and refuse the rest; the router
+#             limits the streams of the slow one
+#   refuse only - the same with the router's limit off
+#   blind   - workers take everything (concurrency 1000), router limits off: blind round-robin
 #   fast    - four fast workers, the baseline
 # Usage: bash bench/slow-worker.sh   (needs wrk, curl, python3; builds the jars if missing)
 set -euo pipefail
@@ -30,9 +32,10 @@ s=[socket.socket() for _ in range(2)]
 print(*[x.getsockname()[1] for x in s])'
 }
 
-run() { # name slow-delay concurrency
+run() { # name slow-delay concurrency slow-worker-limit
   read -r http zmq < <(free_ports)
-  java -jar "$ROUTER_JAR" --listen "127.0.0.1:$http" --bind "tcp://127.0.0.1:$zmq" --admin-listen off >/dev/null 2>&1 &
+  java -jar "$ROUTER_JAR" --listen "127.0.0.1:$http" --bind "tcp://127.0.0.1:$zmq" --admin-listen off \
+    --slow-worker-limit "$4" >/dev/null 2>&1 &
   pids+=($!)
   for i in 1 2 3; do
     java -jar "$WORKER_JAR" --connect "tcp://127.0.0.1:$zmq" --id "fast$i" --concurrency "$3" >/dev/null 2>&1 &
@@ -48,6 +51,7 @@ run() { # name slow-delay concurrency
   stop_all
 }
 
-run "refuse: 'other' adds ${DELAY_MS} ms, concurrency ${CONCURRENCY}" "$DELAY_MS" "$CONCURRENCY"
-run "blind: 'other' adds ${DELAY_MS} ms, concurrency 1000" "$DELAY_MS" 1000
-run "fast: four fast workers, concurrency ${CONCURRENCY}" 0 "$CONCURRENCY"
+run "zrouter: 'other' adds ${DELAY_MS} ms, concurrency ${CONCURRENCY}" "$DELAY_MS" "$CONCURRENCY" on
+run "refuse only: as above, router's slow-worker limit off" "$DELAY_MS" "$CONCURRENCY" off
+run "blind: 'other' adds ${DELAY_MS} ms, concurrency 1000, limit off" "$DELAY_MS" 1000 off
+run "fast: four fast workers, concurrency ${CONCURRENCY}" 0 "$CONCURRENCY" on

@@ -109,6 +109,7 @@ class RouterMainTest {
               "--tls-key",
               "--admin-listen",
               "--io-threads",
+              "--slow-worker-limit",
               "--help");
     }
   }

@@ -49,6 +49,8 @@ public final class RouterCommandLine {
             + d.adminListen().getPort()
             + ")",
         "  --io-threads N            HTTP event loop threads (default 2 x cores)",
+        "  --slow-worker-limit on|off  limit the streams of a worker far slower than the others",
+        "                            (default on; off: plain round-robin among workers with room)",
         "  --help                    show this help",
         "",
         "DURATION: 500ms, 5s, 2m, 1h.  SIZE: bytes, or with k, m, g (binary).",
@@ -105,6 +107,7 @@ public final class RouterCommandLine {
               case "--admin-listen" ->
                   config.withAdminListen(value.equals("off") ? null : parseHostPort(value));
               case "--io-threads" -> config.withIoThreads(Integer.parseInt(value));
+              case "--slow-worker-limit" -> config.withLimitSlowWorkers(parseOnOff(value));
               default -> throw new UsageException("unknown flag: " + flag + " (see --help)");
             };
       } catch (IllegalArgumentException | ArithmeticException e) {
@@ -122,6 +125,14 @@ public final class RouterCommandLine {
       throw new IllegalArgumentException("must be greater than 0");
     }
     return d;
+  }
+
+  private static boolean parseOnOff(String value) {
+    return switch (value) {
+      case "on" -> true;
+      case "off" -> false;
+      default -> throw new IllegalArgumentException("expected on or off, got " + value);
+    };
   }
 
   static InetSocketAddress parseHostPort(String value) {

@@ -22,6 +22,11 @@ import java.util.Objects;
  * @param ioThreads Netty event loop threads; 0 means Netty's default (2 x cores)
  * @param maxHeaderSize largest HTTP/1.1 header block or HTTP/2 header list, in bytes; larger gets
  *     431
+ * @param tls the certificate and key to serve HTTPS with; null for plain HTTP
+ * @param adminListen the admin HTTP address; null for none
+ * @param limitSlowWorkers whether a worker far slower than the others is limited to fewer streams
+ *     (docs/protocol.md, "Load sharing"); off gives plain round-robin among the workers that are
+ *     not at capacity
  */
 public record RouterConfig(
     InetSocketAddress listen,
@@ -35,7 +40,8 @@ public record RouterConfig(
     int ioThreads,
     int maxHeaderSize,
     TlsFiles tls,
-    InetSocketAddress adminListen) {
+    InetSocketAddress adminListen,
+    boolean limitSlowWorkers) {
 
   /** PEM files: the certificate chain and its PKCS#8 private key. */
   public record TlsFiles(Path certChain, Path privateKey) {
@@ -80,198 +86,135 @@ public record RouterConfig(
         0,
         16 * 1024,
         null,
-        new InetSocketAddress("127.0.0.1", 9090));
+        new InetSocketAddress("127.0.0.1", 9090),
+        true);
   }
 
   public RouterConfig withListen(InetSocketAddress value) {
-    return new RouterConfig(
-        value,
-        bind,
-        maxBody,
-        workerWait,
-        requestTimeout,
-        acceptTimeout,
-        workerLiveness,
-        shutdownGrace,
-        ioThreads,
-        maxHeaderSize,
-        tls,
-        adminListen);
+    Copy c = new Copy(this);
+    c.listen = value;
+    return c.build();
   }
 
   public RouterConfig withBind(String value) {
-    return new RouterConfig(
-        listen,
-        value,
-        maxBody,
-        workerWait,
-        requestTimeout,
-        acceptTimeout,
-        workerLiveness,
-        shutdownGrace,
-        ioThreads,
-        maxHeaderSize,
-        tls,
-        adminListen);
+    Copy c = new Copy(this);
+    c.bind = value;
+    return c.build();
   }
 
   public RouterConfig withMaxBody(long value) {
-    return new RouterConfig(
-        listen,
-        bind,
-        value,
-        workerWait,
-        requestTimeout,
-        acceptTimeout,
-        workerLiveness,
-        shutdownGrace,
-        ioThreads,
-        maxHeaderSize,
-        tls,
-        adminListen);
+    Copy c = new Copy(this);
+    c.maxBody = value;
+    return c.build();
   }
 
   public RouterConfig withWorkerWait(Duration value) {
-    return new RouterConfig(
-        listen,
-        bind,
-        maxBody,
-        value,
-        requestTimeout,
-        acceptTimeout,
-        workerLiveness,
-        shutdownGrace,
-        ioThreads,
-        maxHeaderSize,
-        tls,
-        adminListen);
+    Copy c = new Copy(this);
+    c.workerWait = value;
+    return c.build();
   }
 
   public RouterConfig withRequestTimeout(Duration value) {
-    return new RouterConfig(
-        listen,
-        bind,
-        maxBody,
-        workerWait,
-        value,
-        acceptTimeout,
-        workerLiveness,
-        shutdownGrace,
-        ioThreads,
-        maxHeaderSize,
-        tls,
-        adminListen);
+    Copy c = new Copy(this);
+    c.requestTimeout = value;
+    return c.build();
   }
 
   public RouterConfig withAcceptTimeout(Duration value) {
-    return new RouterConfig(
-        listen,
-        bind,
-        maxBody,
-        workerWait,
-        requestTimeout,
-        value,
-        workerLiveness,
-        shutdownGrace,
-        ioThreads,
-        maxHeaderSize,
-        tls,
-        adminListen);
+    Copy c = new Copy(this);
+    c.acceptTimeout = value;
+    return c.build();
   }
 
   public RouterConfig withWorkerLiveness(Duration value) {
-    return new RouterConfig(
-        listen,
-        bind,
-        maxBody,
-        workerWait,
-        requestTimeout,
-        acceptTimeout,
-        value,
-        shutdownGrace,
-        ioThreads,
-        maxHeaderSize,
-        tls,
-        adminListen);
+    Copy c = new Copy(this);
+    c.workerLiveness = value;
+    return c.build();
   }
 
   public RouterConfig withShutdownGrace(Duration value) {
-    return new RouterConfig(
-        listen,
-        bind,
-        maxBody,
-        workerWait,
-        requestTimeout,
-        acceptTimeout,
-        workerLiveness,
-        value,
-        ioThreads,
-        maxHeaderSize,
-        tls,
-        adminListen);
+    Copy c = new Copy(this);
+    c.shutdownGrace = value;
+    return c.build();
   }
 
   public RouterConfig withIoThreads(int value) {
-    return new RouterConfig(
-        listen,
-        bind,
-        maxBody,
-        workerWait,
-        requestTimeout,
-        acceptTimeout,
-        workerLiveness,
-        shutdownGrace,
-        value,
-        maxHeaderSize,
-        tls,
-        adminListen);
+    Copy c = new Copy(this);
+    c.ioThreads = value;
+    return c.build();
   }
 
   public RouterConfig withMaxHeaderSize(int value) {
-    return new RouterConfig(
-        listen,
-        bind,
-        maxBody,
-        workerWait,
-        requestTimeout,
-        acceptTimeout,
-        workerLiveness,
-        shutdownGrace,
-        ioThreads,
-        value,
-        tls,
-        adminListen);
+    Copy c = new Copy(this);
+    c.maxHeaderSize = value;
+    return c.build();
   }
 
   public RouterConfig withTls(TlsFiles value) {
-    return new RouterConfig(
-        listen,
-        bind,
-        maxBody,
-        workerWait,
-        requestTimeout,
-        acceptTimeout,
-        workerLiveness,
-        shutdownGrace,
-        ioThreads,
-        maxHeaderSize,
-        value,
-        adminListen);
+    Copy c = new Copy(this);
+    c.tls = value;
+    return c.build();
   }
 
   public RouterConfig withAdminListen(InetSocketAddress value) {
-    return new RouterConfig(
-        listen,
-        bind,
-        maxBody,
-        workerWait,
-        requestTimeout,
-        acceptTimeout,
-        workerLiveness,
-        shutdownGrace,
-        ioThreads,
-        maxHeaderSize,
-        tls,
-        value);
+    Copy c = new Copy(this);
+    c.adminListen = value;
+    return c.build();
+  }
+
+  public RouterConfig withLimitSlowWorkers(boolean value) {
+    Copy c = new Copy(this);
+    c.limitSlowWorkers = value;
+    return c.build();
+  }
+
+  /** A mutable copy, so that each {@code with*} method names only the field it changes. */
+  private static final class Copy {
+    InetSocketAddress listen;
+    String bind;
+    long maxBody;
+    Duration workerWait;
+    Duration requestTimeout;
+    Duration acceptTimeout;
+    Duration workerLiveness;
+    Duration shutdownGrace;
+    int ioThreads;
+    int maxHeaderSize;
+    TlsFiles tls;
+    InetSocketAddress adminListen;
+    boolean limitSlowWorkers;
+
+    Copy(RouterConfig from) {
+      listen = from.listen;
+      bind = from.bind;
+      maxBody = from.maxBody;
+      workerWait = from.workerWait;
+      requestTimeout = from.requestTimeout;
+      acceptTimeout = from.acceptTimeout;
+      workerLiveness = from.workerLiveness;
+      shutdownGrace = from.shutdownGrace;
+      ioThreads = from.ioThreads;
+      maxHeaderSize = from.maxHeaderSize;
+      tls = from.tls;
+      adminListen = from.adminListen;
+      limitSlowWorkers = from.limitSlowWorkers;
+    }
+
+    RouterConfig build() {
+      return new RouterConfig(
+          listen,
+          bind,
+          maxBody,
+          workerWait,
+          requestTimeout,
+          acceptTimeout,
+          workerLiveness,
+          shutdownGrace,
+          ioThreads,
+          maxHeaderSize,
+          tls,
+          adminListen,
+          limitSlowWorkers);
+    }
   }
 }

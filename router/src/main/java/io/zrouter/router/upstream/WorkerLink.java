@@ -46,6 +46,8 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
   private static final long HELD_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
   /** How often each worker hears from the router, so it can tell a dead router from an idle one. */
+  private final boolean limitSlowWorkers;
+
   private static final long HEARTBEAT_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private long nextHeartbeatNanos = System.nanoTime();
@@ -93,6 +95,7 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
     this.held = new HeldRequests(config.workerWait().toNanos());
     this.unaccepted = new UnacceptedRequests(config.acceptTimeout().toNanos());
     this.livenessNanos = config.workerLiveness().toNanos();
+    this.limitSlowWorkers = config.limitSlowWorkers();
     this.workers = new AddressedWorkers(livenessNanos);
     this.context = context;
     this.dealer = dealer;
@@ -298,7 +301,9 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
       return;
     }
     nextHeartbeatNanos = now + HEARTBEAT_NANOS;
-    workers.updateStreamLimits();
+    if (limitSlowWorkers) {
+      workers.updateStreamLimits();
+    }
     long sentAt = System.currentTimeMillis();
     for (AddressedWorkers.Greeted worker : workers.greeted()) {
       byte[] heartbeat =
