@@ -78,6 +78,117 @@ class AddressedPathTest {
   }
 
   @Test
+  void aPostSentAgain_runsOnlyWhereTheFirstAcknowledgementCameFrom() throws Exception {
+    router = TestRouters.start(TestRouters.config().withAcceptTimeout(Duration.ofMillis(300)));
+    worker = new FakeWorker(router.workerEndpoint());
+    try (FakeWorker other = new FakeWorker(router.workerEndpoint());
+        Socket client = new Socket()) {
+      client.connect(new InetSocketAddress("127.0.0.1", router.httpAddress().getPort()), 5000);
+      client.setSoTimeout(10_000);
+      client
+          .getOutputStream()
+          .write(
+              "POST /pay HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nhi"
+                  .getBytes(StandardCharsets.US_ASCII));
+
+      // The first worker takes it, but its acknowledgement is lost (it is slow, or dying).
+      FakeWorker first = null;
+      FakeWorker second = null;
+      FakeWorker.ReceivedRequest firstCopy = null;
+      for (int i = 0; i < 250 && firstCopy == null; i++) {
+        firstCopy = worker.pollRequest(Duration.ofMillis(10));
+        first = worker;
+        second = other;
+        if (firstCopy == null) {
+          firstCopy = other.pollRequest(Duration.ofMillis(10));
+          first = other;
+          second = worker;
+        }
+      }
+      assertThat(firstCopy).isNotNull();
+      assertThat(firstCopy.frames().get(0).getRequestHead().getAwaitStart()).isTrue();
+      long stream = firstCopy.streamId();
+
+      // Unacknowledged past the accept timeout: the router sends it again, to the other one,
+      // which acknowledges and is told to start.
+      FakeWorker.ReceivedRequest secondCopy = second.takeRequest(TAKE);
+      assertThat(secondCopy.streamId()).isEqualTo(stream);
+      int port = secondCopy.frames().get(0).getRequestHead().getAddressedPort();
+      second.connectAddressed(port, "fake-second");
+      second.sendAddressed(hello("second"), accept(stream));
+      Frame start = second.takeAddressed(TAKE);
+      assertThat(start.getStreamId()).isEqualTo(stream);
+      assertThat(start.hasStart()).isTrue();
+
+      // The first acknowledgement arrives after all: that worker is told to drop the request.
+      first.connectAddressed(port, "fake-first");
+      first.sendAddressed(hello("first"), accept(stream));
+      Frame drop = first.takeAddressed(TAKE);
+      assertThat(drop.getStreamId()).isEqualTo(stream);
+      assertThat(drop.getReset().getReason()).isEqualTo(ResetReason.RESET_REASON_CANCEL);
+
+      second.sendAddressed(
+          Frame.newBuilder()
+              .setStreamId(stream)
+              .setResponseHead(ResponseHead.newBuilder().setStatus(201).setEndStream(true))
+              .build());
+      byte[] status = client.getInputStream().readNBytes(12);
+      assertThat(new String(status, StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 201");
+    }
+  }
+
+  @Test
+  void aRefusalAfterTheAcknowledgement_sendsTheRequestAgain_forItNeverRan() throws Exception {
+    start(Duration.ofSeconds(30));
+    try (Socket client = new Socket()) {
+      client.connect(new InetSocketAddress("127.0.0.1", router.httpAddress().getPort()), 5000);
+      client.setSoTimeout(10_000);
+      client
+          .getOutputStream()
+          .write(
+              "POST /pay HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nhi"
+                  .getBytes(StandardCharsets.US_ASCII));
+      FakeWorker.ReceivedRequest request = worker.takeRequest(TAKE);
+      long stream = request.streamId();
+      worker.connectAddressed(request.frames().get(0).getRequestHead().getAddressedPort());
+      worker.sendAddressed(hello("fake"), accept(stream));
+      assertThat(worker.takeAddressed(TAKE).hasStart()).isTrue();
+
+      // A worker that began draining before the start came: it refuses, having run nothing.
+      worker.sendAddressed(
+          Frame.newBuilder()
+              .setStreamId(stream)
+              .setReset(
+                  io.zrouter.proto.Reset.newBuilder()
+                      .setReason(ResetReason.RESET_REASON_REFUSED)
+                      .setMessage("worker is shutting down"))
+              .build());
+
+      FakeWorker.ReceivedRequest again = worker.takeRequest(TAKE);
+      assertThat(again.streamId()).isEqualTo(stream);
+      worker.sendAddressed(accept(stream));
+      assertThat(worker.takeAddressed(TAKE).hasStart()).isTrue();
+      worker.sendAddressed(
+          Frame.newBuilder()
+              .setStreamId(stream)
+              .setResponseHead(ResponseHead.newBuilder().setStatus(201).setEndStream(true))
+              .build());
+      byte[] status = client.getInputStream().readNBytes(12);
+      assertThat(new String(status, StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 201");
+    }
+  }
+
+  private static Frame hello(String id) {
+    return Frame.newBuilder()
+        .setWorkerHello(WorkerHello.newBuilder().setProtocolVersion(1).setWorkerId(id))
+        .build();
+  }
+
+  private static Frame accept(long stream) {
+    return Frame.newBuilder().setStreamId(stream).setAccept(Accept.getDefaultInstance()).build();
+  }
+
+  @Test
   void clientDisconnect_sendsCancelToTheWorkerHoldingTheStream() throws Exception {
     start(Duration.ofSeconds(30));
     Socket client = sendRequest("/forever");

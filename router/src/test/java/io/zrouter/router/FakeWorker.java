@@ -33,6 +33,7 @@ final class FakeWorker implements AutoCloseable {
   private final ConcurrentLinkedQueue<byte[][]> outgoingAddressed = new ConcurrentLinkedQueue<>();
   private final BlockingQueue<Frame> receivedAddressed = new LinkedBlockingQueue<>();
   private volatile String addressedEndpoint;
+  private volatile String addressedIdentity = "fake-worker";
   private final Thread thread;
   private volatile boolean running = true;
 
@@ -71,7 +72,7 @@ final class FakeWorker implements AutoCloseable {
         dealer = context.createSocket(SocketType.DEALER);
         dealer.setLinger(0);
         dealer.setHandshakeIvl(500); // zeromq/jeromq#1022, as for the ROUTER above
-        dealer.setIdentity("fake-worker".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        dealer.setIdentity(addressedIdentity.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         dealer.connect(addressedEndpoint);
         poller.register(dealer, ZMQ.Poller.POLLIN);
       }
@@ -133,6 +134,17 @@ final class FakeWorker implements AutoCloseable {
   /** Connects a DEALER to the router's addressed socket, as a worker does. */
   void connectAddressed(int port) {
     addressedEndpoint = "tcp://127.0.0.1:" + port;
+  }
+
+  /** The same, with this routing id (two fake workers need two). */
+  void connectAddressed(int port, String identity) {
+    addressedIdentity = identity;
+    addressedEndpoint = "tcp://127.0.0.1:" + port;
+  }
+
+  /** The next request, or null when none arrives within {@code timeout}. */
+  ReceivedRequest pollRequest(Duration timeout) throws InterruptedException {
+    return received.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** Sends frames on the addressed connection (one message). */

@@ -152,19 +152,23 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       return; // answered already (504 while the first bytes trickled in)
     }
     RequestBodyRelay.FirstPart first = body.takeFirstPart();
+    boolean idempotent = isIdempotent(p.request());
     byte[][] parts;
     try {
       parts =
           RequestEncoder.encode(
-              p.envelope(), p.request(), first.data(), first.complete(), p.contentLength());
+              p.envelope(),
+              p.request(),
+              first.data(),
+              first.complete(),
+              p.contentLength(),
+              !idempotent);
     } finally {
       first.data().release();
     }
     proxy
         .link()
-        .dispatch(
-            new Dispatch(
-                current, parts, System.nanoTime(), isIdempotent(p.request()), !first.complete()));
+        .dispatch(new Dispatch(current, parts, System.nanoTime(), idempotent, !first.complete()));
   }
 
   @Override

@@ -44,13 +44,16 @@ final class RequestEncoder {
    * @param content the body bytes that travel with the head (not released here)
    * @param complete whether {@code content} is the whole body
    * @param contentLength the declared length, or -1 when the body is chunked
+   * @param mustNotRunTwice not idempotent: the worker waits for the router's {@code start} (set
+   *     only when the router has an addressed socket to send it on)
    */
   static byte[][] encode(
       Envelope envelope,
       HttpRequest request,
       ByteBuf content,
       boolean complete,
-      long contentLength) {
+      long contentLength,
+      boolean mustNotRunTwice) {
     int length = content.readableBytes();
     int bodyFrames = (length + MAX_BODY_FRAME - 1) / MAX_BODY_FRAME;
     byte[][] parts = new byte[1 + bodyFrames][];
@@ -63,6 +66,7 @@ final class RequestEncoder {
             request.headers(),
             contentLength,
             complete && length == 0);
+    head.setAwaitStart(mustNotRunTwice && envelope.addressedPort() != 0);
     parts[0] =
         FrameCodec.encode(
             Frame.newBuilder().setStreamId(envelope.streamId()).setRequestHead(head).build());

@@ -143,8 +143,16 @@ final class AddressedWorkers {
     }
   }
 
-  /** The worker with this routing id acknowledged or answered the stream. */
-  void owns(long streamId, byte[] routingId, long nowNanos) {
+  /**
+   * The worker with this routing id acknowledged or answered the stream: it holds the stream now,
+   * unless another worker does already (then false). The first to claim a stream keeps it until the
+   * stream ends or that worker is forgotten.
+   */
+  boolean claim(long streamId, byte[] routingId, long nowNanos) {
+    Worker owner = streamOwner.get(streamId);
+    if (owner != null) {
+      return java.util.Arrays.equals(owner.routingId, routingId);
+    }
     Worker w = byRoutingId.get(key(routingId));
     if (w == null) {
       // Frames before the hello (it is always first, so only after a router restart or a
@@ -152,10 +160,10 @@ final class AddressedWorkers {
       w = new Worker(routingId, key(routingId), nowNanos);
       byRoutingId.put(key(routingId), w);
     }
-    if (streamOwner.putIfAbsent(streamId, w) == null) {
-      w.streams.put(streamId, nowNanos);
-      unanswered.add(streamId);
-    }
+    streamOwner.put(streamId, w);
+    w.streams.put(streamId, nowNanos);
+    unanswered.add(streamId);
+    return true;
   }
 
   /** The response head of the stream came: how long its worker took is a latency sample. */

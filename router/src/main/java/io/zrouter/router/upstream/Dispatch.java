@@ -38,8 +38,11 @@ public record Dispatch(
     return new Dispatch(stream, parts, queuedAtNanos, idempotent, bodyFollows, refusals + 1);
   }
 
-  /** Whether another worker may run it if the first dies before answering. */
-  boolean replayable() {
-    return idempotent && !bodyFollows;
+  /**
+   * Whether the worker that accepts it must wait for the router's {@code start}: requests that must
+   * not run twice. {@link io.zrouter.router.frontend} sets the head's {@code await_start} to match.
+   */
+  boolean awaitsStart() {
+    return !idempotent;
   }
 }

@@ -11,14 +11,12 @@ import java.util.function.Consumer;
  * receives it. One that does not within the accept timeout most likely never got it: the message
  * went into a connection that died, or one JeroMQ never finished setting up (zeromq/jeromq#1022).
  * Such a request is sent again, so a request nobody started is not lost. The acknowledgement may
- * also just be late (a worker starved of CPU): resending then runs the request twice, harmless for
- * idempotent requests only, so non-idempotent ones wait three times as long before they are sent
- * again.
+ * also just be late (a worker starved of CPU) or lost (the worker died right after sending it):
+ * then two workers may hold the request. The first acknowledgement to arrive wins; the other worker
+ * is told to drop it, and a request that must not run twice runs only on the router's {@code
+ * start}, which only the winner gets.
  */
 final class UnacceptedRequests {
-  /** How much longer a non-idempotent request waits for its acknowledgement. */
-  private static final int NON_IDEMPOTENT_FACTOR = 3;
-
   private static final class Entry {
     final Dispatch dispatch;
     final long deadlineNanos;
@@ -31,9 +29,8 @@ final class UnacceptedRequests {
   }
 
   private final long acceptTimeoutNanos;
-  // One queue per timeout, each in send order, so each is also in deadline order.
-  private final ArrayDeque<Entry> idempotent = new ArrayDeque<>();
-  private final ArrayDeque<Entry> other = new ArrayDeque<>();
+  // In send order, so in deadline order too.
+  private final ArrayDeque<Entry> queue = new ArrayDeque<>();
   private final HashMap<Long, Entry> byStream = new HashMap<>();
 
   UnacceptedRequests(long acceptTimeoutNanos) {
@@ -41,14 +38,8 @@ final class UnacceptedRequests {
   }
 
   void sent(Dispatch d, long nowNanos) {
-    Entry e;
-    if (d.idempotent()) {
-      e = new Entry(d, nowNanos + acceptTimeoutNanos);
-      idempotent.addLast(e);
-    } else {
-      e = new Entry(d, nowNanos + NON_IDEMPOTENT_FACTOR * acceptTimeoutNanos);
-      other.addLast(e);
-    }
+    Entry e = new Entry(d, nowNanos + acceptTimeoutNanos);
+    queue.addLast(e);
     byStream.put(d.stream().id(), e);
   }
 
@@ -80,11 +71,6 @@ final class UnacceptedRequests {
 
   /** Hands each request unacknowledged past its timeout, and still wanted, to {@code retry}. */
   void expire(long nowNanos, Consumer<Dispatch> retry) {
-    expire(idempotent, nowNanos, retry);
-    expire(other, nowNanos, retry);
-  }
-
-  private void expire(ArrayDeque<Entry> queue, long nowNanos, Consumer<Dispatch> retry) {
     Entry e;
     while ((e = queue.peekFirst()) != null && (e.settled || nowNanos - e.deadlineNanos >= 0)) {
       queue.pollFirst();
@@ -99,10 +85,6 @@ final class UnacceptedRequests {
 
   /** Nanoseconds until the next unacknowledged request times out; Long.MAX_VALUE when none. */
   long nanosUntilNextTimeout(long nowNanos) {
-    return Math.min(nextIn(idempotent, nowNanos), nextIn(other, nowNanos));
-  }
-
-  private static long nextIn(ArrayDeque<Entry> queue, long nowNanos) {
     for (Entry e : queue) {
       if (!e.settled) {
         return e.deadlineNanos - nowNanos;

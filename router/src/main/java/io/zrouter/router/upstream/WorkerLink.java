@@ -77,10 +77,12 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
   private final AddressedOutbox outbox;
 
   /**
-   * Idempotent requests sent and not yet answered with a response head, kept so they can go to
-   * another worker if theirs dies first.
+   * Requests sent whole (no body streams after them) and not yet answered with a response head,
+   * kept so they can go to another worker: one its worker refuses, even after acknowledging it
+   * (REFUSED means it never ran: a draining worker that never got to start it), and an idempotent
+   * one whose worker dies.
    */
-  private final java.util.Map<Long, Dispatch> retryable = new java.util.HashMap<>();
+  private final java.util.Map<Long, Dispatch> resendable = new java.util.HashMap<>();
 
   private final Thread thread;
   private volatile boolean running = true;
@@ -275,8 +277,8 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
 
   /** The worker holding the stream died: send an idempotent request elsewhere, else give up. */
   private void upstreamLost(long streamId) {
-    Dispatch again = retryable.remove(streamId);
-    if (again != null && !again.stream().isDone()) {
+    Dispatch again = resendable.remove(streamId);
+    if (again != null && again.idempotent() && !again.stream().isDone()) {
       log.info("worker died before answering stream {}; sending it to another worker", streamId);
       held.addFirst(again);
       return;
@@ -327,7 +329,7 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
   /** Tells the worker holding the stream to stop; a request no worker took is just dropped. */
   private void resetUpstream(StreamReset reset) {
     long streamId = reset.streamId();
-    retryable.remove(streamId);
+    resendable.remove(streamId);
     unaccepted.accepted(streamId); // settled: never resend it
     byte[] owner = workers.ownerOf(streamId);
     workers.streamEnded(streamId);
@@ -335,13 +337,7 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
       log.debug("stream {} ended ({}) with no addressed worker to tell", streamId, reset.reason());
       return;
     }
-    byte[] frame =
-        FrameCodec.encode(
-            Frame.newBuilder()
-                .setStreamId(streamId)
-                .setReset(Reset.newBuilder().setReason(reset.reason()))
-                .build());
-    outbox.send(owner, frame); // behind the stream's body and credit, never before
+    outbox.send(owner, resetFrame(streamId, reset.reason())); // behind its body and credit
     log.debug("sent {} to the worker of stream {}", reset.reason(), streamId);
   }
 
@@ -384,8 +380,8 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
       }
       held.removeFirst();
       unaccepted.sent(d, now);
-      if (d.replayable()) {
-        retryable.put(d.stream().id(), d);
+      if (!d.bodyFollows()) {
+        resendable.put(d.stream().id(), d);
       }
     }
   }
@@ -451,12 +447,24 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
       return;
     }
     long now = System.nanoTime();
+    // Who sent it: the addressed connection, or the one an acknowledgement on the dispatch path
+    // names; null for other frames on the dispatch path.
+    byte[] from = worker;
     if (worker != null) {
       workers.seen(worker, now);
-      workers.owns(streamId, worker, now);
-    } else if (frame.hasAccept() && !frame.getAccept().getAddressedId().isEmpty()) {
-      // Acknowledged on the dispatch path, naming the worker's addressed connection.
-      workers.owns(streamId, frame.getAccept().getAddressedId().toByteArray(), now);
+    } else if (frame.hasAccept()
+        && !frame.getAccept().getAddressedId().isEmpty()
+        && outbox != null) {
+      from = frame.getAccept().getAddressedId().toByteArray();
+    }
+    if (from != null && !workers.claim(streamId, from, now)) {
+      // The request was sent again after this worker's acknowledgement came late (or was lost)
+      // and another worker holds it now: this one must drop it.
+      log.debug("stream {} is held by another worker; telling this one to drop it", streamId);
+      if (!FrameCodec.endsStream(frame)) {
+        outbox.send(from, resetFrame(streamId, ResetReason.RESET_REASON_CANCEL));
+      }
+      return;
     }
     if (frame.hasResponseHead()) {
       workers.answered(streamId, now);
@@ -464,13 +472,12 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
     if (FrameCodec.endsStream(frame)) {
       workers.streamEnded(streamId);
     }
-    if (frame.hasResponseHead() || frame.hasReset()) {
-      // answered (or refused, resent below): no retry on death; a 101 too, as a WebSocket
-      // session is not idempotent once accepted
-      retryable.remove(streamId);
-    }
     if (frame.hasReset() && frame.getReset().getReason() == ResetReason.RESET_REASON_REFUSED) {
       Dispatch again = unaccepted.refused(streamId);
+      Dispatch whole = resendable.remove(streamId);
+      if (again == null && whole != null && !whole.stream().isDone()) {
+        again = whole; // refused after its acknowledgement: it never ran all the same
+      }
       if (again != null) {
         log.debug(
             "worker refused stream {}: {}; sending it again",
@@ -480,18 +487,47 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
         return;
       }
     }
+    if (frame.hasResponseHead() || frame.hasReset()) {
+      // answered (or reset): never resent; a 101 too, as a WebSocket session is not idempotent
+      resendable.remove(streamId);
+    }
     Dispatch acknowledged = unaccepted.accepted(streamId);
+    ProxyStream stream = registry.get(streamId);
+    if (frame.hasAccept() && from != null && stream == null) {
+      // Its client is gone (or it was answered already): the worker need not run it.
+      log.debug("stream {} accepted after it ended; telling the worker to drop it", streamId);
+      workers.streamEnded(streamId);
+      outbox.send(from, resetFrame(streamId, ResetReason.RESET_REASON_CANCEL));
+      return;
+    }
+    if (acknowledged != null && acknowledged.awaitsStart() && from != null) {
+      // The first acknowledgement of a request that must not run twice: this worker runs it.
+      outbox.send(
+          from,
+          FrameCodec.encode(
+              Frame.newBuilder()
+                  .setStreamId(streamId)
+                  .setStart(io.zrouter.proto.Start.getDefaultInstance())
+                  .build()));
+    }
     if (frame.getKindCase() == Frame.KindCase.ACCEPT
         && (acknowledged == null || !acknowledged.bodyFollows())) {
       return; // only a stream with more body to send needs to hear of it
     }
-    ProxyStream stream = registry.get(streamId);
     if (stream == null) {
       log.debug(
           "frame for a stream that is gone: stream = {}, kind = {}", streamId, frame.getKindCase());
       return;
     }
     batch.frame(stream, frame);
+  }
+
+  private static byte[] resetFrame(long streamId, ResetReason reason) {
+    return FrameCodec.encode(
+        Frame.newBuilder()
+            .setStreamId(streamId)
+            .setReset(Reset.newBuilder().setReason(reason))
+            .build());
   }
 
   /**

@@ -27,7 +27,7 @@ class StreamLimitsTest {
   private void serve(String worker, int count, long latencyMs) {
     for (int i = 0; i < count; i++) {
       long stream = nextStream++;
-      workers.owns(stream, id(worker), now);
+      workers.claim(stream, id(worker), now);
       workers.answered(stream, now + latencyMs * MS);
       workers.streamEnded(stream);
     }
@@ -129,10 +129,10 @@ class StreamLimitsTest {
   @Test
   void aStreamAnsweredTwice_countsOnce_andStreamsThatNeverAnswer_countNever() {
     greet("a", 4);
-    workers.owns(1, id("a"), now);
+    workers.claim(1, id("a"), now);
     workers.answered(1, now + 5 * MS);
     workers.answered(1, now + 500 * MS);
-    workers.owns(2, id("a"), now);
+    workers.claim(2, id("a"), now);
     workers.streamEnded(2); // refused or reset: no head
     workers.answered(2, now + 900 * MS);
 

@@ -5,6 +5,7 @@ import io.zrouter.proto.FrameCodec;
 import io.zrouter.proto.MalformedFrameException;
 import io.zrouter.proto.RequestHead;
 import io.zrouter.proto.Reset;
+import io.zrouter.proto.ResetReason;
 import io.zrouter.worker.Handler;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,11 +29,16 @@ import org.slf4j.LoggerFactory;
  * <p>A request is refused (REFUSED, so the router sends it elsewhere) while the worker drains, when
  * all its handler threads are busy, and when it holds as many of that router's streams as the
  * router's heartbeat allows (a router limits a worker far slower than the others).
+ *
+ * <p>A request sent with {@code await_start} (one that must not run twice) is acknowledged at once
+ * but runs only when the router's {@code start} for it arrives; a reset instead means another
+ * worker has it.
  */
 public final class RequestDispatcher {
   private static final Logger log = LoggerFactory.getLogger(RequestDispatcher.class);
 
   private final OpenStreams streams = new OpenStreams();
+  private final AwaitingStart awaitingStart = new AwaitingStart();
   private final Handler handler;
   private final Executor handlerPool;
   private final OutboundQueue outbound;
@@ -207,6 +213,10 @@ public final class RequestDispatcher {
       stream.refuse("request body continues, and there is no addressed link to this router yet");
       return;
     }
+    if (head.getAwaitStart() && !(path instanceof AddressedLink)) {
+      stream.refuse("request awaits its start, and there is no addressed link to this router yet");
+      return;
+    }
     if (running.get() >= capacity) {
       // Only pull what we can run: every handler thread is busy, so the router sends this
       // request to another worker instead of it waiting here behind slow or stuck ones.
@@ -236,22 +246,62 @@ public final class RequestDispatcher {
     WorkerRequest request = new WorkerRequest(head, stream);
     WorkerResponse response = new WorkerResponse(stream, workerId, "HEAD".equals(head.getMethod()));
     streams.add(stream);
+    running.incrementAndGet();
+    // Acknowledge before the handler can start, straight into ZeroMQ: the router must hear
+    // "taken" no later than the request could have had effects, or, if this worker dies right
+    // then, it might send the request to a second worker. (A request that must not run twice
+    // waits for the router's start as well: an acknowledgement still inside a dying worker is
+    // lost.)
+    OutboundFrame accept = stream.acceptFrame();
+    if (!paths.acknowledgeNow(peer, accept)) {
+      stream.queue(accept);
+    }
+    HandlerTask task =
+        new HandlerTask(handler, stream, request, response, running::decrementAndGet);
+    if (head.getAwaitStart()) {
+      awaitingStart.hold(stream, task, System.nanoTime());
+    } else {
+      run(stream, task);
+    }
+  }
+
+  private void run(WorkerStream stream, HandlerTask task) {
     try {
-      running.incrementAndGet();
-      // Acknowledge before the handler can start, straight into ZeroMQ: the router must hear
-      // "taken" no later than the request could have had effects, or, if this worker dies
-      // right then, it might send the request to a second worker.
-      OutboundFrame accept = stream.acceptFrame();
-      if (!paths.acknowledgeNow(peer, accept)) {
-        stream.queue(accept);
-      }
-      handlerPool.execute(
-          new HandlerTask(handler, stream, request, response, running::decrementAndGet));
+      handlerPool.execute(task);
     } catch (RejectedExecutionException e) {
       running.decrementAndGet();
-      streams.remove(key);
+      streams.remove(stream);
       stream.refuse("worker is shutting down");
     }
+  }
+
+  /**
+   * The stream will never run: if it was waiting for its start, its task runs here and now, which
+   * finds the stream cancelled and only frees the handler slot.
+   */
+  private void releaseIfAwaitingStart(StreamKey key) {
+    AwaitingStart.Entry waiting = awaitingStart.take(key);
+    if (waiting != null) {
+      waiting.task().run();
+    }
+  }
+
+  /** Gives up requests whose start never came (the router or its link died). */
+  void expireAwaitingStart(long nowNanos) {
+    for (AwaitingStart.Entry e : awaitingStart.takeExpired(nowNanos)) {
+      log.warn("no start from the router, giving the request up stream = {}", e.stream().id());
+      giveUp(e, "no start from the router within 10 s");
+    }
+  }
+
+  /**
+   * Refuses a request that was waiting for its start: it never ran, so the router may send it to
+   * another worker even though this one acknowledged it.
+   */
+  private void giveUp(AwaitingStart.Entry waiting, String why) {
+    streams.remove(waiting.stream());
+    waiting.stream().abandon(ResetReason.RESET_REASON_REFUSED, why);
+    waiting.task().run(); // finds the stream cancelled: only frees the handler slot
   }
 
   private void onFollowUp(PeerId peer, Frame frame) {
@@ -278,9 +328,19 @@ public final class RequestDispatcher {
               key.streamId(),
               reset.getReason());
           stream.cancel("reset by router (" + reset.getReason() + ")");
+          releaseIfAwaitingStart(key);
         } else {
           log.debug(
               "ignoring reset for unknown stream peer = {} stream = {}", peer, key.streamId());
+        }
+      }
+      case START -> {
+        AwaitingStart.Entry waiting = awaitingStart.take(key);
+        if (waiting == null) {
+          log.debug(
+              "ignoring start for no waiting stream peer = {} stream = {}", peer, key.streamId());
+        } else {
+          run(waiting.stream(), waiting.task());
         }
       }
       case WINDOW_UPDATE -> {
@@ -329,8 +389,7 @@ public final class RequestDispatcher {
           stream.id(),
           stream.requestBytesReceived(),
           body.getOffset());
-      stream.abandon(
-          io.zrouter.proto.ResetReason.RESET_REASON_PROTOCOL_ERROR, "request body has a gap");
+      stream.abandon(ResetReason.RESET_REASON_PROTOCOL_ERROR, "request body has a gap");
       return;
     }
     stream.received(body.getData().size());
@@ -349,18 +408,24 @@ public final class RequestDispatcher {
   void streamLost(WorkerStream stream, String reason) {
     streams.remove(stream);
     stream.cancel(reason);
+    releaseIfAwaitingStart(stream.key());
   }
 
   /** The path was closed (its router is gone): the streams on it are cancelled. */
   void cancelStreamsOn(ReplyPath path, String reason) {
     for (WorkerStream stream : streams.removeOn(path)) {
       stream.cancel(reason);
+      releaseIfAwaitingStart(stream.key());
     }
   }
 
   /** From now on, refuse new requests. */
   void startDraining() {
     draining = true;
+    // Those waiting for their start have not begun: another worker can run them sooner.
+    for (AwaitingStart.Entry waiting : awaitingStart.takeAll()) {
+      giveUp(waiting, "worker is shutting down");
+    }
     // Open WebSockets would hold their handlers until the drain timeout: ask them to end now.
     for (WorkerStream stream : streams.all()) {
       WebSocketSession session = stream.webSocket();
@@ -372,10 +437,12 @@ public final class RequestDispatcher {
 
   /** The worker stops: every open stream is cancelled. */
   void cancelAll(String reason) {
-    for (WorkerStream stream : streams.all()) {
-      stream.cancel(reason);
-    }
+    List<WorkerStream> all = new java.util.ArrayList<>(streams.all());
     streams.clear();
+    for (WorkerStream stream : all) {
+      stream.cancel(reason);
+      releaseIfAwaitingStart(stream.key());
+    }
   }
 
   /** Streams whose response has not been sent in full. */

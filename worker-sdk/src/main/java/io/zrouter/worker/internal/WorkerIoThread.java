@@ -268,6 +268,7 @@ public final class WorkerIoThread {
         receive(link);
       }
     }
+    dispatcher.expireAwaitingStart(System.nanoTime());
     flushOutbound();
     heartbeatIfDue();
     if (links.takeChanged() || rebuild) {

@@ -39,6 +39,23 @@ public final class Requests {
     return frame(streamId, head("GET", target, true).setAddressedPort(addressedPort));
   }
 
+  /**
+   * A body-less POST that must not run twice: it names the router's addressed socket and waits for
+   * the router's {@code start}.
+   */
+  public static Frame postAwaitingStart(long streamId, String target, int addressedPort) {
+    return frame(
+        streamId, head("POST", target, true).setAddressedPort(addressedPort).setAwaitStart(true));
+  }
+
+  /** The router tells the worker that accepted the stream to run it. */
+  public static Frame start(long streamId) {
+    return Frame.newBuilder()
+        .setStreamId(streamId)
+        .setStart(io.zrouter.proto.Start.getDefaultInstance())
+        .build();
+  }
+
   /** The frame for a request head. */
   public static Frame frame(long streamId, RequestHead.Builder head) {
     return Frame.newBuilder().setStreamId(streamId).setRequestHead(head).build();
