@@ -138,6 +138,64 @@ class AddressedPathTest {
   }
 
   @Test
+  void aRefusalFromAWorkerThatDoesNotHoldTheStream_isIgnored() throws Exception {
+    router = TestRouters.start(TestRouters.config().withAcceptTimeout(Duration.ofMillis(300)));
+    worker = new FakeWorker(router.workerEndpoint());
+    try (FakeWorker other = new FakeWorker(router.workerEndpoint());
+        Socket client = new Socket()) {
+      client.connect(new InetSocketAddress("127.0.0.1", router.httpAddress().getPort()), 5000);
+      client.setSoTimeout(10_000);
+      client
+          .getOutputStream()
+          .write(
+              "POST /pay HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nhi"
+                  .getBytes(StandardCharsets.US_ASCII));
+      FakeWorker first = null;
+      FakeWorker second = null;
+      FakeWorker.ReceivedRequest firstCopy = null;
+      for (int i = 0; i < 250 && firstCopy == null; i++) {
+        firstCopy = worker.pollRequest(Duration.ofMillis(10));
+        first = worker;
+        second = other;
+        if (firstCopy == null) {
+          firstCopy = other.pollRequest(Duration.ofMillis(10));
+          first = other;
+          second = worker;
+        }
+      }
+      assertThat(firstCopy).isNotNull();
+      long stream = firstCopy.streamId();
+      FakeWorker.ReceivedRequest secondCopy = second.takeRequest(TAKE); // after the timeout
+
+      // The first acknowledgement comes late but first: that worker holds the stream.
+      first.connectAddressed(firstCopy.frames().get(0).getRequestHead().getAddressedPort());
+      first.sendAddressed(hello("first"), accept(stream));
+      assertThat(first.takeAddressed(TAKE).hasStart()).isTrue();
+      // The second worker, with no addressed connection, refuses its copy on the dispatch path:
+      // the router must not send the request a third time.
+      second.send(
+          secondCopy,
+          Frame.newBuilder()
+              .setStreamId(stream)
+              .setReset(
+                  io.zrouter.proto.Reset.newBuilder()
+                      .setReason(ResetReason.RESET_REASON_REFUSED)
+                      .setMessage("worker is at capacity"))
+              .build());
+      assertThat(first.pollRequest(Duration.ofMillis(700))).isNull();
+      assertThat(second.pollRequest(Duration.ofMillis(100))).isNull();
+
+      first.sendAddressed(
+          Frame.newBuilder()
+              .setStreamId(stream)
+              .setResponseHead(ResponseHead.newBuilder().setStatus(201).setEndStream(true))
+              .build());
+      byte[] status = client.getInputStream().readNBytes(12);
+      assertThat(new String(status, StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 201");
+    }
+  }
+
+  @Test
   void aRefusalAfterTheAcknowledgement_sendsTheRequestAgain_forItNeverRan() throws Exception {
     start(Duration.ofSeconds(30));
     try (Socket client = new Socket()) {

@@ -52,6 +52,47 @@ class WorkerDeathTest {
   }
 
   @Test
+  void withTheDefaults_aKilledWorkerIsTakenForDeadWithinThreeSeconds() throws Exception {
+    try (JavaProcesses processes = new JavaProcesses();
+        Router router = TestRouters.start(TestRouters.config())) {
+      Process worker =
+          processes.start(
+              logs.resolve("k1.log"),
+              "io.zrouter.sample.SampleWorker",
+              "--connect",
+              router.workerEndpoint(),
+              "--id",
+              "k1");
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  client
+                          .send(
+                              HttpRequest.newBuilder(TestRouters.uri(router, "/hello")).build(),
+                              BodyHandlers.ofString())
+                          .statusCode()
+                      == 200);
+      CompletableFuture<HttpResponse<String>> post =
+          client.sendAsync(
+              HttpRequest.newBuilder(TestRouters.uri(router, "/sleep?ms=20000"))
+                  .POST(BodyPublishers.ofString("x"))
+                  .build(),
+              BodyHandlers.ofString());
+      holder(router);
+
+      long killedAt = System.nanoTime();
+      worker.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      HttpResponse<String> lost = post.get(30, TimeUnit.SECONDS);
+      long detectedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
+
+      System.out.printf("kill -9 to 502: %d ms%n", detectedMs);
+      assertThat(lost.statusCode()).isEqualTo(502);
+      assertThat(detectedMs).isLessThan(3000);
+    }
+  }
+
+  @Test
   void killedWorker_idempotentRequestGoesElsewhere_otherGets502() throws Exception {
     try (JavaProcesses processes = new JavaProcesses();
         Router router =

@@ -81,7 +81,7 @@ public record RouterConfig(
         Duration.ofSeconds(5),
         Duration.ofSeconds(30),
         Duration.ofSeconds(1),
-        Duration.ofSeconds(3),
+        Duration.ofMillis(2500),
         Duration.ofSeconds(10),
         0,
         16 * 1024,

@@ -143,15 +143,24 @@ final class AddressedWorkers {
     }
   }
 
+  /** What a worker's frame for a stream says about who holds the stream. */
+  enum Claim {
+    /** This worker is the first to claim it: it holds it from now on. */
+    FIRST,
+    /** This worker holds it already. */
+    HELD,
+    /** Another worker holds it. */
+    OTHERS
+  }
+
   /**
-   * The worker with this routing id acknowledged or answered the stream: it holds the stream now,
-   * unless another worker does already (then false). The first to claim a stream keeps it until the
-   * stream ends or that worker is forgotten.
+   * The worker with this routing id acknowledged or answered a live stream. The first to claim a
+   * stream holds it until the stream ends or that worker is forgotten.
    */
-  boolean claim(long streamId, byte[] routingId, long nowNanos) {
+  Claim claim(long streamId, byte[] routingId, long nowNanos) {
     Worker owner = streamOwner.get(streamId);
     if (owner != null) {
-      return java.util.Arrays.equals(owner.routingId, routingId);
+      return java.util.Arrays.equals(owner.routingId, routingId) ? Claim.HELD : Claim.OTHERS;
     }
     Worker w = byRoutingId.get(key(routingId));
     if (w == null) {
@@ -163,7 +172,7 @@ final class AddressedWorkers {
     streamOwner.put(streamId, w);
     w.streams.put(streamId, nowNanos);
     unanswered.add(streamId);
-    return true;
+    return Claim.FIRST;
   }
 
   /** The response head of the stream came: how long its worker took is a latency sample. */

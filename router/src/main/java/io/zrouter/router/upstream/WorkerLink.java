@@ -77,12 +77,13 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
   private final AddressedOutbox outbox;
 
   /**
-   * Requests sent whole (no body streams after them) and not yet answered with a response head,
-   * kept so they can go to another worker: one its worker refuses, even after acknowledging it
-   * (REFUSED means it never ran: a draining worker that never got to start it), and an idempotent
-   * one whose worker dies.
+   * Requests sent (or queued to be sent again) and not yet answered with a response head, as last
+   * sent. A request sent whole (its body does not stream) can go to another worker when its worker
+   * refuses it, even after acknowledging it (REFUSED means it never ran: a draining worker that
+   * never got to start it), and an idempotent one when its worker dies. Swept of ended streams
+   * every second.
    */
-  private final java.util.Map<Long, Dispatch> resendable = new java.util.HashMap<>();
+  private final java.util.Map<Long, Dispatch> dispatches = new java.util.HashMap<>();
 
   private final Thread thread;
   private volatile boolean running = true;
@@ -277,8 +278,8 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
 
   /** The worker holding the stream died: send an idempotent request elsewhere, else give up. */
   private void upstreamLost(long streamId) {
-    Dispatch again = resendable.remove(streamId);
-    if (again != null && again.idempotent() && !again.stream().isDone()) {
+    Dispatch again = dispatches.remove(streamId);
+    if (again != null && again.idempotent() && !again.bodyFollows() && !again.stream().isDone()) {
       log.info("worker died before answering stream {}; sending it to another worker", streamId);
       held.addFirst(again);
       return;
@@ -303,6 +304,7 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
       return;
     }
     nextHeartbeatNanos = now + HEARTBEAT_NANOS;
+    dispatches.values().removeIf(d -> d.stream().isDone());
     if (limitSlowWorkers) {
       workers.updateStreamLimits();
     }
@@ -329,7 +331,7 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
   /** Tells the worker holding the stream to stop; a request no worker took is just dropped. */
   private void resetUpstream(StreamReset reset) {
     long streamId = reset.streamId();
-    resendable.remove(streamId);
+    dispatches.remove(streamId);
     unaccepted.accepted(streamId); // settled: never resend it
     byte[] owner = workers.ownerOf(streamId);
     workers.streamEnded(streamId);
@@ -356,7 +358,9 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
       next = Math.min(next, FULL_PIPE_RETRY_NANOS); // ROUTER sockets have no writable event
     }
     if (workers.size() > 0) {
-      next = Math.min(next, livenessNanos / 3); // notice silent workers in time
+      // notice a silent worker soon after it crosses the liveness timeout: with the 2.5 s
+      // default, a worker that dies is taken for dead within 2.6 s of its last heartbeat
+      next = Math.min(next, livenessNanos / 25);
       next = Math.min(next, Math.max(0, nextHeartbeatNanos - now)); // and say we are alive
     }
     if (next == Long.MAX_VALUE) {
@@ -369,6 +373,10 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
   private void sendHeld(long now) {
     Dispatch d;
     while ((d = held.peek()) != null) {
+      if (workers.ownerOf(d.stream().id()) != null) {
+        held.removeFirst(); // a late acknowledgement claimed it while it waited here
+        continue;
+      }
       byte[][] parts = d.parts();
       int last = parts.length - 1;
       if (!dealer.send(parts[0], (last > 0 ? ZMQ.SNDMORE : 0) | ZMQ.DONTWAIT)) {
@@ -380,9 +388,7 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
       }
       held.removeFirst();
       unaccepted.sent(d, now);
-      if (!d.bodyFollows()) {
-        resendable.put(d.stream().id(), d);
-      }
+      dispatches.put(d.stream().id(), d);
     }
   }
 
@@ -434,19 +440,19 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
       return;
     }
     long streamId = frame.getStreamId();
+    long now = System.nanoTime();
     if (streamId == 0) {
       if (frame.hasWorkerHello() && worker != null) {
         WorkerHello hello = frame.getWorkerHello();
-        workers.hello(worker, hello.getWorkerId(), hello.getConcurrency(), System.nanoTime());
+        workers.hello(worker, hello.getWorkerId(), hello.getConcurrency(), now);
         confirmHello(worker);
       } else if (frame.hasHeartbeat() && worker != null) {
-        workers.seen(worker, System.nanoTime());
+        workers.seen(worker, now);
       } else {
         log.debug("ignoring connection-level {} frame", frame.getKindCase());
       }
       return;
     }
-    long now = System.nanoTime();
     // Who sent it: the addressed connection, or the one an acknowledgement on the dispatch path
     // names; null for other frames on the dispatch path.
     byte[] from = worker;
@@ -457,13 +463,32 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
         && outbox != null) {
       from = frame.getAccept().getAddressedId().toByteArray();
     }
-    if (from != null && !workers.claim(streamId, from, now)) {
-      // The request was sent again after this worker's acknowledgement came late (or was lost)
-      // and another worker holds it now: this one must drop it.
-      log.debug("stream {} is held by another worker; telling this one to drop it", streamId);
-      if (!FrameCodec.endsStream(frame)) {
+    ProxyStream stream = registry.get(streamId);
+    if (stream == null) {
+      log.debug(
+          "frame for a stream that is gone: stream = {}, kind = {}", streamId, frame.getKindCase());
+      if (frame.hasAccept() && from != null) {
+        // Its client left (or it was answered already): the worker need not run it.
         outbox.send(from, resetFrame(streamId, ResetReason.RESET_REASON_CANCEL));
       }
+      return;
+    }
+    Dispatch request = dispatches.get(streamId);
+    boolean firstClaim = false;
+    if (from != null) {
+      AddressedWorkers.Claim claim = workers.claim(streamId, from, now);
+      if (claim == AddressedWorkers.Claim.OTHERS) {
+        // Sent again after this worker's acknowledgement came late (or was lost), and another
+        // worker's came first: this one must drop it.
+        log.debug("stream {} is held by another worker; telling this one to drop it", streamId);
+        if (!FrameCodec.endsStream(frame)) {
+          outbox.send(from, resetFrame(streamId, ResetReason.RESET_REASON_CANCEL));
+        }
+        return;
+      }
+      firstClaim = claim == AddressedWorkers.Claim.FIRST;
+    } else if (workers.ownerOf(streamId) != null) {
+      log.debug("dropping {} of stream {}: another worker holds it", frame.getKindCase(), streamId);
       return;
     }
     if (frame.hasResponseHead()) {
@@ -473,51 +498,41 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
       workers.streamEnded(streamId);
     }
     if (frame.hasReset() && frame.getReset().getReason() == ResetReason.RESET_REASON_REFUSED) {
-      Dispatch again = unaccepted.refused(streamId);
-      Dispatch whole = resendable.remove(streamId);
-      if (again == null && whole != null && !whole.stream().isDone()) {
-        again = whole; // refused after its acknowledgement: it never ran all the same
+      Dispatch again = unaccepted.refused(streamId); // refused instead of acknowledged
+      if (again == null && from != null && request != null && !request.bodyFollows()) {
+        again = request; // refused by the worker that held it: it never ran all the same
       }
       if (again != null) {
         log.debug(
             "worker refused stream {}: {}; sending it again",
             streamId,
             frame.getReset().getMessage());
-        refused.add(again.refusedOnceMore(), System.nanoTime());
+        again = again.refusedOnceMore();
+        dispatches.put(streamId, again);
+        refused.add(again, now);
         return;
       }
     }
     if (frame.hasResponseHead() || frame.hasReset()) {
-      // answered (or reset): never resent; a 101 too, as a WebSocket session is not idempotent
-      resendable.remove(streamId);
+      // answered (or reset): never sent again; a 101 too, as a WebSocket session is not
+      // idempotent once accepted
+      dispatches.remove(streamId);
     }
-    Dispatch acknowledged = unaccepted.accepted(streamId);
-    ProxyStream stream = registry.get(streamId);
-    if (frame.hasAccept() && from != null && stream == null) {
-      // Its client is gone (or it was answered already): the worker need not run it.
-      log.debug("stream {} accepted after it ended; telling the worker to drop it", streamId);
-      workers.streamEnded(streamId);
-      outbox.send(from, resetFrame(streamId, ResetReason.RESET_REASON_CANCEL));
-      return;
-    }
-    if (acknowledged != null && acknowledged.awaitsStart() && from != null) {
-      // The first acknowledgement of a request that must not run twice: this worker runs it.
-      outbox.send(
-          from,
-          FrameCodec.encode(
-              Frame.newBuilder()
-                  .setStreamId(streamId)
-                  .setStart(io.zrouter.proto.Start.getDefaultInstance())
-                  .build()));
-    }
-    if (frame.getKindCase() == Frame.KindCase.ACCEPT
-        && (acknowledged == null || !acknowledged.bodyFollows())) {
-      return; // only a stream with more body to send needs to hear of it
-    }
-    if (stream == null) {
-      log.debug(
-          "frame for a stream that is gone: stream = {}, kind = {}", streamId, frame.getKindCase());
-      return;
+    boolean firstWord = unaccepted.accepted(streamId) != null || firstClaim;
+    if (frame.hasAccept()) {
+      if (firstClaim && request != null && request.awaitsStart()) {
+        // The first acknowledgement of a request that must not run twice: this worker runs it.
+        outbox.send(
+            from,
+            FrameCodec.encode(
+                Frame.newBuilder()
+                    .setStreamId(streamId)
+                    .setStart(io.zrouter.proto.Start.getDefaultInstance())
+                    .build()));
+      }
+      if (!firstWord || request == null || !request.bodyFollows()) {
+        return; // only a stream with more body to send needs to hear of it, once
+      }
     }
     batch.frame(stream, frame);
   }

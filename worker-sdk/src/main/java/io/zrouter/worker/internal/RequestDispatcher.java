@@ -300,7 +300,7 @@ public final class RequestDispatcher {
    */
   private void giveUp(AwaitingStart.Entry waiting, String why) {
     streams.remove(waiting.stream());
-    waiting.stream().abandon(ResetReason.RESET_REASON_REFUSED, why);
+    waiting.stream().refuseAcknowledged(why);
     waiting.task().run(); // finds the stream cancelled: only frees the handler slot
   }
 

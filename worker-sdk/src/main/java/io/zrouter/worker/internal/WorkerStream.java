@@ -210,6 +210,20 @@ public final class WorkerStream {
     return new OutboundFrame(this, FrameCodec.encode(frame), false, true);
   }
 
+  /**
+   * Refuses a request this worker acknowledged but never started (it waited for its start), then
+   * cancels the stream. The refusal goes on the ROUTER socket behind the acknowledgement: were it
+   * to overtake it on the addressed link, the router would take the late acknowledgement for a new
+   * one and start a request nobody runs.
+   */
+  void refuseAcknowledged(String why) {
+    Reset reset =
+        Reset.newBuilder().setReason(ResetReason.RESET_REASON_REFUSED).setMessage(why).build();
+    byte[] frame = FrameCodec.encode(Frame.newBuilder().setStreamId(id()).setReset(reset).build());
+    queue(new OutboundFrame(this, frame, true, true, true));
+    cancel(why);
+  }
+
   /** Queues one prepared frame (no body data, so it never waits for budget). */
   void queue(OutboundFrame frame) {
     try {
