@@ -82,58 +82,30 @@ class AddressedPathTest {
     router = TestRouters.start(TestRouters.config().withAcceptTimeout(Duration.ofMillis(300)));
     worker = new FakeWorker(router.workerEndpoint());
     try (FakeWorker other = new FakeWorker(router.workerEndpoint());
-        Socket client = new Socket()) {
-      client.connect(new InetSocketAddress("127.0.0.1", router.httpAddress().getPort()), 5000);
-      client.setSoTimeout(10_000);
-      client
-          .getOutputStream()
-          .write(
-              "POST /pay HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nhi"
-                  .getBytes(StandardCharsets.US_ASCII));
-
+        Socket client = postPay()) {
       // The first worker takes it, but its acknowledgement is lost (it is slow, or dying).
-      FakeWorker first = null;
-      FakeWorker second = null;
-      FakeWorker.ReceivedRequest firstCopy = null;
-      for (int i = 0; i < 250 && firstCopy == null; i++) {
-        firstCopy = worker.pollRequest(Duration.ofMillis(10));
-        first = worker;
-        second = other;
-        if (firstCopy == null) {
-          firstCopy = other.pollRequest(Duration.ofMillis(10));
-          first = other;
-          second = worker;
-        }
-      }
-      assertThat(firstCopy).isNotNull();
-      assertThat(firstCopy.frames().get(0).getRequestHead().getAwaitStart()).isTrue();
-      long stream = firstCopy.streamId();
+      // Unacknowledged past the accept timeout, it goes to the other one.
+      Copies copies = takeBothCopies(worker, other);
+      long stream = copies.stream();
+      assertThat(copies.firstCopy().frames().get(0).getRequestHead().getAwaitStart()).isTrue();
 
-      // Unacknowledged past the accept timeout: the router sends it again, to the other one,
-      // which acknowledges and is told to start.
-      FakeWorker.ReceivedRequest secondCopy = second.takeRequest(TAKE);
-      assertThat(secondCopy.streamId()).isEqualTo(stream);
-      int port = secondCopy.frames().get(0).getRequestHead().getAddressedPort();
-      second.connectAddressed(port, "fake-second");
-      second.sendAddressed(hello("second"), accept(stream));
-      Frame start = second.takeAddressed(TAKE);
+      // The second acknowledges first, and is told to start.
+      int port = copies.addressedPort();
+      copies.second().connectAddressed(port, "fake-second");
+      copies.second().sendAddressed(hello("second"), accept(stream));
+      Frame start = copies.second().takeAddressed(TAKE);
       assertThat(start.getStreamId()).isEqualTo(stream);
       assertThat(start.hasStart()).isTrue();
 
       // The first acknowledgement arrives after all: that worker is told to drop the request.
-      first.connectAddressed(port, "fake-first");
-      first.sendAddressed(hello("first"), accept(stream));
-      Frame drop = first.takeAddressed(TAKE);
+      copies.first().connectAddressed(port, "fake-first");
+      copies.first().sendAddressed(hello("first"), accept(stream));
+      Frame drop = copies.first().takeAddressed(TAKE);
       assertThat(drop.getStreamId()).isEqualTo(stream);
       assertThat(drop.getReset().getReason()).isEqualTo(ResetReason.RESET_REASON_CANCEL);
 
-      second.sendAddressed(
-          Frame.newBuilder()
-              .setStreamId(stream)
-              .setResponseHead(ResponseHead.newBuilder().setStatus(201).setEndStream(true))
-              .build());
-      byte[] status = client.getInputStream().readNBytes(12);
-      assertThat(new String(status, StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 201");
+      copies.second().sendAddressed(created(stream));
+      assertThat(statusLine(client)).isEqualTo("HTTP/1.1 201");
     }
   }
 
@@ -142,70 +114,29 @@ class AddressedPathTest {
     router = TestRouters.start(TestRouters.config().withAcceptTimeout(Duration.ofMillis(300)));
     worker = new FakeWorker(router.workerEndpoint());
     try (FakeWorker other = new FakeWorker(router.workerEndpoint());
-        Socket client = new Socket()) {
-      client.connect(new InetSocketAddress("127.0.0.1", router.httpAddress().getPort()), 5000);
-      client.setSoTimeout(10_000);
-      client
-          .getOutputStream()
-          .write(
-              "POST /pay HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nhi"
-                  .getBytes(StandardCharsets.US_ASCII));
-      FakeWorker first = null;
-      FakeWorker second = null;
-      FakeWorker.ReceivedRequest firstCopy = null;
-      for (int i = 0; i < 250 && firstCopy == null; i++) {
-        firstCopy = worker.pollRequest(Duration.ofMillis(10));
-        first = worker;
-        second = other;
-        if (firstCopy == null) {
-          firstCopy = other.pollRequest(Duration.ofMillis(10));
-          first = other;
-          second = worker;
-        }
-      }
-      assertThat(firstCopy).isNotNull();
-      long stream = firstCopy.streamId();
-      FakeWorker.ReceivedRequest secondCopy = second.takeRequest(TAKE); // after the timeout
+        Socket client = postPay()) {
+      Copies copies = takeBothCopies(worker, other);
+      long stream = copies.stream();
 
       // The first acknowledgement comes late but first: that worker holds the stream.
-      first.connectAddressed(firstCopy.frames().get(0).getRequestHead().getAddressedPort());
-      first.sendAddressed(hello("first"), accept(stream));
-      assertThat(first.takeAddressed(TAKE).hasStart()).isTrue();
+      copies.first().connectAddressed(copies.addressedPort());
+      copies.first().sendAddressed(hello("first"), accept(stream));
+      assertThat(copies.first().takeAddressed(TAKE).hasStart()).isTrue();
       // The second worker, with no addressed connection, refuses its copy on the dispatch path:
       // the router must not send the request a third time.
-      second.send(
-          secondCopy,
-          Frame.newBuilder()
-              .setStreamId(stream)
-              .setReset(
-                  io.zrouter.proto.Reset.newBuilder()
-                      .setReason(ResetReason.RESET_REASON_REFUSED)
-                      .setMessage("worker is at capacity"))
-              .build());
-      assertThat(first.pollRequest(Duration.ofMillis(700))).isNull();
-      assertThat(second.pollRequest(Duration.ofMillis(100))).isNull();
+      copies.second().send(copies.secondCopy(), refused(stream, "worker is at capacity"));
+      assertThat(copies.first().pollRequest(Duration.ofMillis(700))).isNull();
+      assertThat(copies.second().pollRequest(Duration.ofMillis(100))).isNull();
 
-      first.sendAddressed(
-          Frame.newBuilder()
-              .setStreamId(stream)
-              .setResponseHead(ResponseHead.newBuilder().setStatus(201).setEndStream(true))
-              .build());
-      byte[] status = client.getInputStream().readNBytes(12);
-      assertThat(new String(status, StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 201");
+      copies.first().sendAddressed(created(stream));
+      assertThat(statusLine(client)).isEqualTo("HTTP/1.1 201");
     }
   }
 
   @Test
   void aRefusalAfterTheAcknowledgement_sendsTheRequestAgain_forItNeverRan() throws Exception {
     start(Duration.ofSeconds(30));
-    try (Socket client = new Socket()) {
-      client.connect(new InetSocketAddress("127.0.0.1", router.httpAddress().getPort()), 5000);
-      client.setSoTimeout(10_000);
-      client
-          .getOutputStream()
-          .write(
-              "POST /pay HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nhi"
-                  .getBytes(StandardCharsets.US_ASCII));
+    try (Socket client = postPay()) {
       FakeWorker.ReceivedRequest request = worker.takeRequest(TAKE);
       long stream = request.streamId();
       worker.connectAddressed(request.frames().get(0).getRequestHead().getAddressedPort());
@@ -213,27 +144,86 @@ class AddressedPathTest {
       assertThat(worker.takeAddressed(TAKE).hasStart()).isTrue();
 
       // A worker that began draining before the start came: it refuses, having run nothing.
-      worker.sendAddressed(
-          Frame.newBuilder()
-              .setStreamId(stream)
-              .setReset(
-                  io.zrouter.proto.Reset.newBuilder()
-                      .setReason(ResetReason.RESET_REASON_REFUSED)
-                      .setMessage("worker is shutting down"))
-              .build());
+      worker.sendAddressed(refused(stream, "worker is shutting down"));
 
       FakeWorker.ReceivedRequest again = worker.takeRequest(TAKE);
       assertThat(again.streamId()).isEqualTo(stream);
       worker.sendAddressed(accept(stream));
       assertThat(worker.takeAddressed(TAKE).hasStart()).isTrue();
-      worker.sendAddressed(
-          Frame.newBuilder()
-              .setStreamId(stream)
-              .setResponseHead(ResponseHead.newBuilder().setStatus(201).setEndStream(true))
-              .build());
-      byte[] status = client.getInputStream().readNBytes(12);
-      assertThat(new String(status, StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 201");
+      worker.sendAddressed(created(stream));
+      assertThat(statusLine(client)).isEqualTo("HTTP/1.1 201");
     }
+  }
+
+  /** A client that has sent {@code POST /pay} with a two-byte body. */
+  private Socket postPay() throws Exception {
+    Socket client = new Socket();
+    client.connect(new InetSocketAddress("127.0.0.1", router.httpAddress().getPort()), 5000);
+    client.setSoTimeout(10_000);
+    client
+        .getOutputStream()
+        .write(
+            "POST /pay HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nhi"
+                .getBytes(StandardCharsets.US_ASCII));
+    return client;
+  }
+
+  /** One request as two workers got it: the first copy, then the one sent after its timeout. */
+  private record Copies(
+      FakeWorker first,
+      FakeWorker.ReceivedRequest firstCopy,
+      FakeWorker second,
+      FakeWorker.ReceivedRequest secondCopy) {
+    long stream() {
+      return firstCopy.streamId();
+    }
+
+    int addressedPort() {
+      return firstCopy.frames().get(0).getRequestHead().getAddressedPort();
+    }
+  }
+
+  /** Waits for the request at either worker (round-robin picks one), then for the resent copy. */
+  private static Copies takeBothCopies(FakeWorker a, FakeWorker b) throws Exception {
+    for (int i = 0; i < 250; i++) {
+      FakeWorker.ReceivedRequest fromA = a.pollRequest(Duration.ofMillis(10));
+      if (fromA != null) {
+        return copies(a, fromA, b);
+      }
+      FakeWorker.ReceivedRequest fromB = b.pollRequest(Duration.ofMillis(10));
+      if (fromB != null) {
+        return copies(b, fromB, a);
+      }
+    }
+    throw new AssertionError("neither worker got the request");
+  }
+
+  private static Copies copies(
+      FakeWorker first, FakeWorker.ReceivedRequest firstCopy, FakeWorker second) throws Exception {
+    FakeWorker.ReceivedRequest secondCopy = second.takeRequest(TAKE);
+    assertThat(secondCopy.streamId()).isEqualTo(firstCopy.streamId());
+    return new Copies(first, firstCopy, second, secondCopy);
+  }
+
+  private static String statusLine(Socket client) throws Exception {
+    return new String(client.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+  }
+
+  private static Frame created(long stream) {
+    return Frame.newBuilder()
+        .setStreamId(stream)
+        .setResponseHead(ResponseHead.newBuilder().setStatus(201).setEndStream(true))
+        .build();
+  }
+
+  private static Frame refused(long stream, String why) {
+    return Frame.newBuilder()
+        .setStreamId(stream)
+        .setReset(
+            io.zrouter.proto.Reset.newBuilder()
+                .setReason(ResetReason.RESET_REASON_REFUSED)
+                .setMessage(why))
+        .build();
   }
 
   private static Frame hello(String id) {

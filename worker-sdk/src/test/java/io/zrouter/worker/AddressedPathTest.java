@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -56,11 +57,15 @@ class AddressedPathTest {
   }
 
   private Worker start(Handler handler) {
+    return start(3, handler);
+  }
+
+  private Worker start(int concurrency, Handler handler) {
     worker =
         Worker.builder()
             .connect(router.endpoint())
             .id("test-worker")
-            .concurrency(3)
+            .concurrency(concurrency)
             .handler(handler)
             .start();
     return worker;
@@ -329,17 +334,12 @@ class AddressedPathTest {
     java.util.concurrent.CountDownLatch secondRelease = new java.util.concurrent.CountDownLatch(1);
     AtomicReference<java.util.concurrent.CountDownLatch> release =
         new AtomicReference<>(firstRelease);
-    worker =
-        Worker.builder()
-            .connect(router.endpoint())
-            .id("test-worker")
-            .concurrency(8)
-            .handler(
-                (req, res) -> {
-                  release.get().await();
-                  res.send("done");
-                })
-            .start();
+    start(
+        8,
+        (req, res) -> {
+          release.get().await();
+          res.send("done");
+        });
     router.send(Requests.get(1, "/held", addressed.port()));
     byte[] identity = addressed.takeHello(DEFAULT_WAIT).identity();
     router.awaitAccepted(1, DEFAULT_WAIT);
@@ -407,8 +407,7 @@ class AddressedPathTest {
 
   @Test
   void awaitStart_isAcknowledgedAtOnce_butRunsOnlyOnTheRoutersStart() throws Exception {
-    java.util.concurrent.atomic.AtomicInteger runs =
-        new java.util.concurrent.atomic.AtomicInteger();
+    AtomicInteger runs = new AtomicInteger();
     start(
         (req, res) -> {
           runs.incrementAndGet();
@@ -428,19 +427,13 @@ class AddressedPathTest {
 
   @Test
   void awaitStart_aResetInsteadOfTheStart_neverRuns_andFreesItsSlot() {
-    java.util.concurrent.atomic.AtomicInteger runs =
-        new java.util.concurrent.atomic.AtomicInteger();
-    worker =
-        Worker.builder()
-            .connect(router.endpoint())
-            .id("test-worker")
-            .concurrency(1)
-            .handler(
-                (req, res) -> {
-                  runs.incrementAndGet();
-                  res.send("ran " + req.path());
-                })
-            .start();
+    AtomicInteger runs = new AtomicInteger();
+    start(
+        1,
+        (req, res) -> {
+          runs.incrementAndGet();
+          res.send("ran " + req.path());
+        });
     router.send(Requests.postAwaitingStart(1, "/pay", addressed.port()));
     byte[] identity = addressed.takeHello(DEFAULT_WAIT).identity();
     router.awaitAccepted(1, DEFAULT_WAIT);
@@ -463,8 +456,7 @@ class AddressedPathTest {
 
   @Test
   void awaitStart_aWorkerThatStartsDraining_refusesWhatWaitsForItsStart() throws Exception {
-    java.util.concurrent.atomic.AtomicInteger runs =
-        new java.util.concurrent.atomic.AtomicInteger();
+    AtomicInteger runs = new AtomicInteger();
     start(
         (req, res) -> {
           runs.incrementAndGet();
