@@ -533,6 +533,8 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
       if (!firstWord || request == null || !request.bodyFollows()) {
         return; // only a stream with more body to send needs to hear of it, once
       }
+      // Its body streams to this worker now: it can never be sent again, so let its first part go.
+      dispatches.remove(streamId);
     }
     batch.frame(stream, frame);
   }
