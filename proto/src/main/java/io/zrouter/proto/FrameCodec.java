@@ -66,7 +66,8 @@ public final class FrameCodec {
     boolean connectionLevel =
         kind == Frame.KindCase.HEARTBEAT
             || kind == Frame.KindCase.WORKER_HELLO
-            || kind == Frame.KindCase.ROUTER_HELLO;
+            || kind == Frame.KindCase.ROUTER_HELLO
+            || kind == Frame.KindCase.WORKER_STATE;
     if (connectionLevel != (frame.getStreamId() == 0)) {
       throw new MalformedFrameException(
           kind + " frame must have stream_id " + (connectionLevel ? "0" : "other than 0"));

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.zrouter.proto.Accept;
 import io.zrouter.proto.Frame;
 import io.zrouter.proto.WorkerHello;
+import io.zrouter.proto.WorkerState;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -80,5 +81,48 @@ class AdminTest {
                     .contains("\"last_heartbeat_age_ms\":"));
     assertThat(admin("/_zrouter/nope").statusCode()).isEqualTo(404);
     pending.cancel(true);
+  }
+
+  @Test
+  void aWorkerThatDrainsAndLeaves_isShownDraining_thenForgottenAtOnce() throws Exception {
+    CompletableFuture<HttpResponse<String>> held =
+        client.sendAsync(
+            HttpRequest.newBuilder(TestRouters.uri(router, "/held")).build(),
+            BodyHandlers.ofString());
+    FakeWorker.ReceivedRequest request = worker.takeRequest(Duration.ofSeconds(5));
+    worker.connectAddressed(request.frames().get(0).getRequestHead().getAddressedPort());
+    worker.sendAddressed(
+        Frame.newBuilder()
+            .setWorkerHello(WorkerHello.newBuilder().setProtocolVersion(1).setWorkerId("w-drain"))
+            .build(),
+        Frame.newBuilder()
+            .setStreamId(request.streamId())
+            .setAccept(Accept.getDefaultInstance())
+            .build(),
+        state(WorkerState.Phase.PHASE_DRAINING, 1));
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(
+            () ->
+                assertThat(admin("/_zrouter/workers").body())
+                    .contains("\"id\":\"w-drain\"", "\"state\":\"draining\""));
+
+    // It leaves holding the GET (its drain timed out): forgotten now, not after its silence,
+    // and the client gets an answer.
+    worker.sendAddressed(state(WorkerState.Phase.PHASE_LEAVING, 1));
+    await()
+        .atMost(Duration.ofSeconds(2)) // under the 2.5 s liveness timeout
+        .untilAsserted(
+            () -> assertThat(admin("/_zrouter/workers").body()).contains("\"workers\":[]"));
+    // The GET is idempotent, so it went to a worker again: this one, over the dispatch socket.
+    FakeWorker.ReceivedRequest again = worker.takeRequest(Duration.ofSeconds(5));
+    assertThat(again.streamId()).isEqualTo(request.streamId());
+    held.cancel(true);
+  }
+
+  private static Frame state(WorkerState.Phase phase, int inFlight) {
+    return Frame.newBuilder()
+        .setWorkerState(WorkerState.newBuilder().setPhase(phase).setInFlight(inFlight))
+        .build();
   }
 }

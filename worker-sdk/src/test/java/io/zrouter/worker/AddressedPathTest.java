@@ -476,6 +476,33 @@ class AddressedPathTest {
   }
 
   @Test
+  void close_tellsTheRouterItDrains_thenThatItLeaves() throws Exception {
+    CompletableFuture<Void> release = new CompletableFuture<>();
+    start(
+        (req, res) -> {
+          release.get(10, TimeUnit.SECONDS);
+          res.send("done");
+        });
+    router.send(Requests.get(1, "/held", addressed.port()));
+    addressed.takeHello(DEFAULT_WAIT);
+    router.awaitAccepted(1, DEFAULT_WAIT);
+
+    CompletableFuture<Void> closed = CompletableFuture.runAsync(worker::close);
+    io.zrouter.proto.WorkerState draining =
+        addressed.takeFrame(0, DEFAULT_WAIT).frame().getWorkerState();
+    assertThat(draining.getPhase()).isEqualTo(io.zrouter.proto.WorkerState.Phase.PHASE_DRAINING);
+    assertThat(draining.getInFlight()).isEqualTo(1);
+
+    release.complete(null); // the held request finishes, then the worker leaves
+    assertThat(addressed.takeStream(1, DEFAULT_WAIT).bodyText()).isEqualTo("done");
+    io.zrouter.proto.WorkerState leaving =
+        addressed.takeFrame(0, DEFAULT_WAIT).frame().getWorkerState();
+    assertThat(leaving.getPhase()).isEqualTo(io.zrouter.proto.WorkerState.Phase.PHASE_LEAVING);
+    assertThat(leaving.getInFlight()).isZero();
+    closed.get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
   void awaitStart_withNoAddressedLink_isRefused() {
     start((req, res) -> res.send("ran"));
     router.send(

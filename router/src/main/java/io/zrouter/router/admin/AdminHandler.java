@@ -99,6 +99,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       out.append(",\"typical_latency_ms\":")
           .append(String.format(java.util.Locale.ROOT, "%.2f", w.typicalLatencyMillis()));
       out.append(",\"max_streams\":").append(w.maxStreams());
+      out.append(",\"state\":\"").append(w.draining() ? "draining" : "ready").append('"');
       out.append('}');
     }
     return out.append("]}\n").toString();

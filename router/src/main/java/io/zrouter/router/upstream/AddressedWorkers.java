@@ -40,6 +40,10 @@ final class AddressedWorkers {
     final Map<Long, Long> streams = new HashMap<>();
 
     final TypicalLatency latency = new TypicalLatency();
+
+    /** Said it drains: it refuses new requests. */
+    boolean draining;
+
     int maxStreams = StreamLimits.NONE;
 
     Worker(byte[] routingId, String name, long nowNanos) {
@@ -214,14 +218,44 @@ final class AddressedWorkers {
             w.name,
             TimeUnit.NANOSECONDS.toMillis(nowNanos - w.lastSeenNanos),
             w.streams.size());
-        for (long streamId : w.streams.keySet()) {
-          streamOwner.remove(streamId);
-          unanswered.remove(streamId);
-          lost.accept(streamId);
-        }
-        gone.accept(w.routingId);
+        forget(w, lost, gone);
       }
     }
+  }
+
+  /** The worker said it drains: it refuses new requests and finishes what it holds. */
+  void draining(byte[] routingId, int inFlight) {
+    Worker w = byRoutingId.get(key(routingId));
+    if (w != null && !w.draining) {
+      w.draining = true;
+      log.info("worker draining: worker = {}, in_flight = {}", w.name, inFlight);
+    }
+  }
+
+  /**
+   * The worker said it leaves: forgotten at once (no wait for its silence), and a stream it still
+   * holds is lost like a dead worker's.
+   */
+  void left(
+      byte[] routingId,
+      int inFlight,
+      java.util.function.LongConsumer lost,
+      java.util.function.Consumer<byte[]> gone) {
+    Worker w = byRoutingId.remove(key(routingId));
+    if (w != null) {
+      log.info("worker left: worker = {}, in_flight = {}", w.name, inFlight);
+      forget(w, lost, gone);
+    }
+  }
+
+  private void forget(
+      Worker w, java.util.function.LongConsumer lost, java.util.function.Consumer<byte[]> gone) {
+    for (long streamId : w.streams.keySet()) {
+      streamOwner.remove(streamId);
+      unanswered.remove(streamId);
+      lost.accept(streamId);
+    }
+    gone.accept(w.routingId);
   }
 
   int size() {
@@ -240,7 +274,8 @@ final class AddressedWorkers {
               TimeUnit.NANOSECONDS.toMillis(nowNanos - w.lastSeenNanos),
               w.joinedAtMillis,
               w.latency.nanos() / 1e6,
-              w.maxStreams));
+              w.maxStreams,
+              w.draining));
     }
     views.sort((a, b) -> a.routingId().compareTo(b.routingId()));
     return views;

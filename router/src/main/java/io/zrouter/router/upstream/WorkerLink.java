@@ -8,6 +8,7 @@ import io.zrouter.proto.Reset;
 import io.zrouter.proto.ResetReason;
 import io.zrouter.proto.RouterHello;
 import io.zrouter.proto.WorkerHello;
+import io.zrouter.proto.WorkerState;
 import io.zrouter.router.config.RouterConfig;
 import io.zrouter.router.stream.ProxyStream;
 import io.zrouter.router.stream.StreamRegistry;
@@ -448,6 +449,15 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
         confirmHello(worker);
       } else if (frame.hasHeartbeat() && worker != null) {
         workers.seen(worker, now);
+      } else if (frame.hasWorkerState() && worker != null) {
+        workers.seen(worker, now);
+        WorkerState state = frame.getWorkerState();
+        switch (state.getPhase()) {
+          case PHASE_DRAINING -> workers.draining(worker, state.getInFlight());
+          case PHASE_LEAVING ->
+              workers.left(worker, state.getInFlight(), this::upstreamLost, this::workerGone);
+          default -> log.debug("ignoring worker state {}", state.getPhase());
+        }
       } else {
         log.debug("ignoring connection-level {} frame", frame.getKindCase());
       }

@@ -11,6 +11,7 @@ package io.zrouter.router.upstream;
  * @param typicalLatencyMillis its typical time from taking a request to its response head (a moving
  *     geometric mean); 0 before its first response
  * @param maxStreams the stream limit the router sets it for being slow; 0 for none
+ * @param draining it said it drains (refuses new requests, finishes what it holds)
  */
 public record WorkerView(
     String id,
@@ -19,4 +20,5 @@ public record WorkerView(
     long lastSeenMillisAgo,
     long joinedAtUnixMillis,
     double typicalLatencyMillis,
-    int maxStreams) {}
+    int maxStreams,
+    boolean draining) {}

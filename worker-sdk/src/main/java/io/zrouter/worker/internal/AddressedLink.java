@@ -95,8 +95,12 @@ final class AddressedLink implements ReplyPath {
     return identity.getBytes(StandardCharsets.UTF_8);
   }
 
-  /** One heartbeat part; skipped (not queued) when the pipe is full, the next one will do. */
-  void heartbeat(byte[] frame) {
+  /**
+   * One connection-level frame (a heartbeat, the worker's state); skipped, not queued, when the
+   * pipe is full: the next heartbeat will do, and a router that misses a state change still sees
+   * the worker go silent.
+   */
+  void sendControl(byte[] frame) {
     if (!closed) {
       dealer.send(frame, ZMQ.DONTWAIT);
     }

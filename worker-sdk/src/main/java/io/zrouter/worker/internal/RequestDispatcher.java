@@ -167,7 +167,7 @@ public final class RequestDispatcher {
   /** Why {@code frame} cannot be part {@code index} of a message starting with {@code before}. */
   private static String layoutProblem(List<Frame> before, Frame frame, int index) {
     switch (frame.getKindCase()) {
-      case RESPONSE_HEAD, TRAILERS, ACCEPT, REJECT, WORKER_HELLO:
+      case RESPONSE_HEAD, TRAILERS, ACCEPT, REJECT, WORKER_HELLO, WORKER_STATE:
         return "a router never sends " + frame.getKindCase();
       case REQUEST_HEAD:
         return index == 0 ? null : "request_head is not the first part";
@@ -443,6 +443,11 @@ public final class RequestDispatcher {
       stream.cancel(reason);
       releaseIfAwaitingStart(stream.key());
     }
+  }
+
+  /** Streams on {@code path} whose response has not been sent in full. */
+  int openStreamsOn(ReplyPath path) {
+    return streams.countOn(path);
   }
 
   /** Streams whose response has not been sent in full. */

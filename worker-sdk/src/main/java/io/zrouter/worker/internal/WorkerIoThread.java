@@ -3,6 +3,7 @@ package io.zrouter.worker.internal;
 import io.zrouter.proto.Frame;
 import io.zrouter.proto.FrameCodec;
 import io.zrouter.proto.Heartbeat;
+import io.zrouter.proto.WorkerState;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -100,6 +101,9 @@ public final class WorkerIoThread {
   private int socketIndex;
   private int wakeupIndex;
   private volatile boolean drainRequested;
+
+  /** IO thread: the drain has begun (the routers were told). */
+  private boolean draining;
 
   /** Counted down once the IO thread has stopped taking requests (or stopped altogether). */
   private final java.util.concurrent.CountDownLatch drainAcknowledged =
@@ -227,6 +231,20 @@ public final class WorkerIoThread {
     return timeout;
   }
 
+  /** Tells every router with an addressed link that this worker drains, or leaves. */
+  private void announce(WorkerState.Phase phase) {
+    for (AddressedLink link : links.all()) {
+      link.sendControl(
+          FrameCodec.encode(
+              Frame.newBuilder()
+                  .setWorkerState(
+                      WorkerState.newBuilder()
+                          .setPhase(phase)
+                          .setInFlight(dispatcher.openStreamsOn(link)))
+                  .build()));
+    }
+  }
+
   private void heartbeatIfDue() {
     long now = System.nanoTime();
     if (now - nextHeartbeatNanos < 0) {
@@ -242,15 +260,17 @@ public final class WorkerIoThread {
                 .setHeartbeat(Heartbeat.newBuilder().setSentUnixMs(System.currentTimeMillis()))
                 .build());
     for (AddressedLink link : links.all()) {
-      link.heartbeat(heartbeat);
+      link.sendControl(heartbeat);
     }
     links.closeSilent(
         now, ROUTER_SILENCE_NANOS, link -> linkClosed(link, "router silent on its addressed link"));
   }
 
   private void cycle() throws IOException {
-    if (drainRequested) {
+    if (drainRequested && !draining) {
+      draining = true;
       dispatcher.startDraining();
+      announce(WorkerState.Phase.PHASE_DRAINING);
       drainAcknowledged.countDown();
     }
     boolean rebuild = false;
@@ -460,6 +480,8 @@ public final class WorkerIoThread {
   }
 
   private void closeEverything() {
+    // After every stream's last frame; what it still holds is abandoned with it.
+    announce(WorkerState.Phase.PHASE_LEAVING);
     dispatcher.cancelAll("worker closed");
     unsent.values().forEach(q -> q.forEach(f -> outbound.release(f.bytes().length)));
     unsent.clear();
