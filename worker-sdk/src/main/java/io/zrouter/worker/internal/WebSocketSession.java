@@ -55,11 +55,14 @@ final class WebSocketSession implements WebSocket {
       all.add(Header.newBuilder().setName("sec-websocket-protocol").setValue(subprotocol).build());
     }
     ResponseHead head = ResponseHead.newBuilder().setStatus(101).addAllHeaders(all).build();
+    // Open before the 101 leaves: the router relays the client's first messages as soon as it
+    // has it, and the IO thread must not drop them as arriving before the session opened.
+    accepted = true;
     if (!stream.send(
         List.of(Frame.newBuilder().setStreamId(stream.id()).setResponseHead(head).build()))) {
+      accepted = false;
       throw new IOException("stream " + stream.id() + " cancelled before the websocket opened");
     }
-    accepted = true;
   }
 
   boolean isAccepted() {
