@@ -111,14 +111,16 @@ class AddressedPathTest {
 
   @Test
   void aRefusalFromAWorkerThatDoesNotHoldTheStream_isIgnored() throws Exception {
-    router = TestRouters.start(TestRouters.config().withAcceptTimeout(Duration.ofMillis(300)));
+    router = TestRouters.start(TestRouters.config().withAcceptTimeout(Duration.ofSeconds(1)));
     worker = new FakeWorker(router.workerEndpoint());
     try (FakeWorker other = new FakeWorker(router.workerEndpoint());
         Socket client = postPay()) {
       Copies copies = takeBothCopies(worker, other);
       long stream = copies.stream();
 
-      // The first acknowledgement comes late but first: that worker holds the stream.
+      // The first acknowledgement comes late but first: that worker holds the stream. (Well
+      // within the second copy's accept timeout: a third copy now could only come from the
+      // refusal below.)
       copies.first().connectAddressed(copies.addressedPort());
       copies.first().sendAddressed(hello("first"), accept(stream));
       assertThat(copies.first().takeAddressed(TAKE).hasStart()).isTrue();
