@@ -58,6 +58,8 @@ final class AddressedWorkers {
   private final Map<String, Worker> byRoutingId = new HashMap<>();
   private final Map<Long, Worker> streamOwner = new HashMap<>();
 
+  private final RecentStreams finished = new RecentStreams(16_384);
+
   /** Streams whose response head has not come yet: the next head is a latency sample. */
   private final java.util.Set<Long> unanswered = new HashSet<>();
 
@@ -153,7 +155,7 @@ final class AddressedWorkers {
     FIRST,
     /** This worker holds it already. */
     HELD,
-    /** Another worker holds it. */
+    /** Another worker holds it, or it is over. */
     OTHERS
   }
 
@@ -165,6 +167,9 @@ final class AddressedWorkers {
     Worker owner = streamOwner.get(streamId);
     if (owner != null) {
       return java.util.Arrays.equals(owner.routingId, routingId) ? Claim.HELD : Claim.OTHERS;
+    }
+    if (finished.contains(streamId)) {
+      return Claim.OTHERS;
     }
     Worker w = byRoutingId.get(key(routingId));
     if (w == null) {
@@ -193,12 +198,22 @@ final class AddressedWorkers {
     return w == null ? null : w.routingId;
   }
 
+  /** The stream's worker is done with it (it ended it, or refused it: then it may go elsewhere). */
   void streamEnded(long streamId) {
     Worker w = streamOwner.remove(streamId);
     if (w != null) {
       w.streams.remove(streamId);
     }
     unanswered.remove(streamId);
+  }
+
+  /**
+   * The stream is over for good (answered in full, or reset): no worker may claim it again. Its
+   * acknowledgement travels on another connection than its response and can arrive after it.
+   */
+  void streamFinished(long streamId) {
+    streamEnded(streamId);
+    finished.add(streamId);
   }
 
   /**

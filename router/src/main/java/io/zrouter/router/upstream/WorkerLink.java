@@ -335,7 +335,7 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
     dispatches.remove(streamId);
     unaccepted.accepted(streamId); // settled: never resend it
     byte[] owner = workers.ownerOf(streamId);
-    workers.streamEnded(streamId);
+    workers.streamFinished(streamId);
     if (owner == null) {
       log.debug("stream {} ended ({}) with no addressed worker to tell", streamId, reset.reason());
       return;
@@ -504,10 +504,14 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
     if (frame.hasResponseHead()) {
       workers.answered(streamId, now);
     }
-    if (FrameCodec.endsStream(frame)) {
-      workers.streamEnded(streamId);
+    boolean refusal =
+        frame.hasReset() && frame.getReset().getReason() == ResetReason.RESET_REASON_REFUSED;
+    if (refusal) {
+      workers.streamEnded(streamId); // another worker may take it
+    } else if (FrameCodec.endsStream(frame)) {
+      workers.streamFinished(streamId);
     }
-    if (frame.hasReset() && frame.getReset().getReason() == ResetReason.RESET_REASON_REFUSED) {
+    if (refusal) {
       Dispatch again = unaccepted.refused(streamId); // refused instead of acknowledged
       if (again == null && from != null && request != null && !request.bodyFollows()) {
         again = request; // refused by the worker that held it: it never ran all the same
