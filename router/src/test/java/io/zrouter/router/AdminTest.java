@@ -55,20 +55,8 @@ class AdminTest {
   void workers_listsEachWorkerWithItsInFlightStreams() throws Exception {
     assertThat(admin("/_zrouter/workers").body()).contains("\"workers\":[]");
 
-    CompletableFuture<HttpResponse<String>> pending =
-        client.sendAsync(
-            HttpRequest.newBuilder(TestRouters.uri(router, "/held")).build(),
-            BodyHandlers.ofString());
-    FakeWorker.ReceivedRequest request = worker.takeRequest(Duration.ofSeconds(5));
-    worker.connectAddressed(request.frames().get(0).getRequestHead().getAddressedPort());
-    worker.sendAddressed(
-        Frame.newBuilder()
-            .setWorkerHello(WorkerHello.newBuilder().setProtocolVersion(1).setWorkerId("w-admin"))
-            .build(),
-        Frame.newBuilder()
-            .setStreamId(request.streamId())
-            .setAccept(Accept.getDefaultInstance())
-            .build());
+    CompletableFuture<HttpResponse<String>> pending = sendHeld();
+    acceptOnAddressedPath("w-admin");
 
     await()
         .atMost(Duration.ofSeconds(5))
@@ -85,21 +73,9 @@ class AdminTest {
 
   @Test
   void aWorkerThatDrainsAndLeaves_isShownDraining_thenForgottenAtOnce() throws Exception {
-    CompletableFuture<HttpResponse<String>> held =
-        client.sendAsync(
-            HttpRequest.newBuilder(TestRouters.uri(router, "/held")).build(),
-            BodyHandlers.ofString());
-    FakeWorker.ReceivedRequest request = worker.takeRequest(Duration.ofSeconds(5));
-    worker.connectAddressed(request.frames().get(0).getRequestHead().getAddressedPort());
-    worker.sendAddressed(
-        Frame.newBuilder()
-            .setWorkerHello(WorkerHello.newBuilder().setProtocolVersion(1).setWorkerId("w-drain"))
-            .build(),
-        Frame.newBuilder()
-            .setStreamId(request.streamId())
-            .setAccept(Accept.getDefaultInstance())
-            .build(),
-        state(WorkerState.Phase.PHASE_DRAINING, 1));
+    CompletableFuture<HttpResponse<String>> held = sendHeld();
+    FakeWorker.ReceivedRequest request = acceptOnAddressedPath("w-drain");
+    worker.sendAddressed(state(WorkerState.Phase.PHASE_DRAINING, 1));
     await()
         .atMost(Duration.ofSeconds(5))
         .untilAsserted(
@@ -118,6 +94,27 @@ class AdminTest {
     FakeWorker.ReceivedRequest again = worker.takeRequest(Duration.ofSeconds(5));
     assertThat(again.streamId()).isEqualTo(request.streamId());
     held.cancel(true);
+  }
+
+  /** A request the fake worker will hold. */
+  private CompletableFuture<HttpResponse<String>> sendHeld() {
+    return client.sendAsync(
+        HttpRequest.newBuilder(TestRouters.uri(router, "/held")).build(), BodyHandlers.ofString());
+  }
+
+  /** The fake worker takes the request, says hello as {@code id} and accepts on its link. */
+  private FakeWorker.ReceivedRequest acceptOnAddressedPath(String id) throws Exception {
+    FakeWorker.ReceivedRequest request = worker.takeRequest(Duration.ofSeconds(5));
+    worker.connectAddressed(request.frames().get(0).getRequestHead().getAddressedPort());
+    worker.sendAddressed(
+        Frame.newBuilder()
+            .setWorkerHello(WorkerHello.newBuilder().setProtocolVersion(1).setWorkerId(id))
+            .build(),
+        Frame.newBuilder()
+            .setStreamId(request.streamId())
+            .setAccept(Accept.getDefaultInstance())
+            .build());
+    return request;
   }
 
   private static Frame state(WorkerState.Phase phase, int inFlight) {
