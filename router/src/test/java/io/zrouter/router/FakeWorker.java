@@ -3,6 +3,9 @@ package io.zrouter.router;
 import io.zrouter.proto.Frame;
 import io.zrouter.proto.FrameCodec;
 import io.zrouter.proto.MalformedFrameException;
+import io.zrouter.shaded.org.zeromq.SocketType;
+import io.zrouter.shaded.org.zeromq.ZContext;
+import io.zrouter.shaded.org.zeromq.ZMQ;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,9 +13,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.zeromq.SocketType;
-import org.zeromq.ZContext;
-import org.zeromq.ZMQ;
 
 /**
  * A scripted worker speaking the raw wire protocol, for edge cases the SDK never produces: take a

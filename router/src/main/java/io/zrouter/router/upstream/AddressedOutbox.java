@@ -1,5 +1,7 @@
 package io.zrouter.router.upstream;
 
+import io.zrouter.shaded.org.zeromq.ZMQ;
+import io.zrouter.shaded.org.zeromq.ZMQException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -8,8 +10,6 @@ import java.util.Map;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.zeromq.ZMQ;
-import org.zeromq.ZMQException;
 
 /**
  * Follow-up frames (request body, credit, WebSocket messages, resets) on their way to one worker on

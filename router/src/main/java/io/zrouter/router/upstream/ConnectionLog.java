@@ -1,10 +1,10 @@
 package io.zrouter.router.upstream;
 
+import io.zrouter.shaded.org.zeromq.SocketType;
+import io.zrouter.shaded.org.zeromq.ZContext;
+import io.zrouter.shaded.org.zeromq.ZMQ;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.zeromq.SocketType;
-import org.zeromq.ZContext;
-import org.zeromq.ZMQ;
 
 /**
  * Watches the dispatch socket's connections (a ZeroMQ socket monitor) and logs workers connecting

@@ -13,6 +13,10 @@ import io.zrouter.router.config.RouterConfig;
 import io.zrouter.router.stream.ProxyStream;
 import io.zrouter.router.stream.StreamRegistry;
 import io.zrouter.router.stream.UpstreamControl;
+import io.zrouter.shaded.org.zeromq.SocketType;
+import io.zrouter.shaded.org.zeromq.ZContext;
+import io.zrouter.shaded.org.zeromq.ZMQ;
+import io.zrouter.shaded.org.zeromq.ZMQException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Queue;
@@ -22,10 +26,6 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.zeromq.SocketType;
-import org.zeromq.ZContext;
-import org.zeromq.ZMQ;
-import org.zeromq.ZMQException;
 
 /**
  * The one thread that owns the router's ZeroMQ sockets.

@@ -1,12 +1,12 @@
 package io.zrouter.worker.internal;
 
+import io.zrouter.shaded.org.zeromq.SocketType;
+import io.zrouter.shaded.org.zeromq.ZContext;
+import io.zrouter.shaded.org.zeromq.ZMQ;
+import io.zrouter.shaded.zmq.ZError;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import org.zeromq.SocketType;
-import org.zeromq.ZContext;
-import org.zeromq.ZMQ;
-import zmq.ZError;
 
 /**
  * The worker's addressed connection to one router: a DEALER connected to the router's bound ROUTER

@@ -3,6 +3,7 @@ package io.zrouter.worker.internal;
 import io.zrouter.proto.Frame;
 import io.zrouter.proto.FrameCodec;
 import io.zrouter.proto.WorkerHello;
+import io.zrouter.shaded.org.zeromq.ZContext;
 import java.nio.charset.StandardCharsets;
 import java.util.Collection;
 import java.util.HashSet;
@@ -14,7 +15,6 @@ import java.util.UUID;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.zeromq.ZContext;
 
 /**
  * The worker's addressed connections, at most one per router endpoint, kept in line with the {@code

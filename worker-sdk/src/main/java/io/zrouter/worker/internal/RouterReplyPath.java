@@ -1,8 +1,8 @@
 package io.zrouter.worker.internal;
 
+import io.zrouter.shaded.org.zeromq.ZMQ;
+import io.zrouter.shaded.zmq.ZError;
 import java.util.List;
-import org.zeromq.ZMQ;
-import zmq.ZError;
 
 /**
  * Replies through the worker's ROUTER socket, addressed by the router's routing id: the path every

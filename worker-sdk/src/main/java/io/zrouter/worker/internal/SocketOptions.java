@@ -1,6 +1,6 @@
 package io.zrouter.worker.internal;
 
-import org.zeromq.ZMQ;
+import io.zrouter.shaded.org.zeromq.ZMQ;
 
 /** The ZeroMQ options every worker connection to a router shares, ROUTER and DEALER alike. */
 final class SocketOptions {

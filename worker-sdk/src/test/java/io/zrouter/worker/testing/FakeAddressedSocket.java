@@ -3,6 +3,9 @@ package io.zrouter.worker.testing;
 import io.zrouter.proto.Frame;
 import io.zrouter.proto.FrameCodec;
 import io.zrouter.proto.MalformedFrameException;
+import io.zrouter.shaded.org.zeromq.SocketType;
+import io.zrouter.shaded.org.zeromq.ZContext;
+import io.zrouter.shaded.org.zeromq.ZMQ;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -11,9 +14,6 @@ import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
-import org.zeromq.SocketType;
-import org.zeromq.ZContext;
-import org.zeromq.ZMQ;
 
 /**
  * The router's addressed socket, scripted by a test: a ROUTER bound to an ephemeral port that
@@ -71,7 +71,7 @@ public final class FakeAddressedSocket {
       try {
         router.bind("tcp://127.0.0.1:" + port);
         return;
-      } catch (org.zeromq.ZMQException e) {
+      } catch (io.zrouter.shaded.org.zeromq.ZMQException e) {
         // the closed socket's listener is released by ZeroMQ's reaper in the background
         if (System.nanoTime() > deadline) {
           throw new AssertionError("could not bind port " + port + " again", e);

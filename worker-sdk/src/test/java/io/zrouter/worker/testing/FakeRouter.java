@@ -3,6 +3,9 @@ package io.zrouter.worker.testing;
 import io.zrouter.proto.Frame;
 import io.zrouter.proto.FrameCodec;
 import io.zrouter.proto.MalformedFrameException;
+import io.zrouter.shaded.org.zeromq.SocketType;
+import io.zrouter.shaded.org.zeromq.ZContext;
+import io.zrouter.shaded.org.zeromq.ZMQ;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -11,9 +14,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import org.zeromq.SocketType;
-import org.zeromq.ZContext;
-import org.zeromq.ZMQ;
 
 /**
  * The router's side of the worker wire, scripted by a test: a DEALER bound to an ephemeral port, as
