@@ -48,7 +48,7 @@ public final class RouterCommandLine {
             + ":"
             + d.adminListen().getPort()
             + ")",
-        "  --io-threads N            HTTP event loop threads (default 2 x cores)",
+        "  --io-threads N            HTTP event loop threads (default one per core)",
         "  --slow-worker-limit on|off  limit the streams of a worker far slower than the others",
         "                            (default on; off: plain round-robin among workers with room)",
         "  --help                    show this help",

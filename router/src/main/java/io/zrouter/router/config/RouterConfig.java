@@ -19,7 +19,7 @@ import java.util.Objects;
  * @param workerLiveness how long a worker on the addressed path may stay silent before it is taken
  *     for dead (its idempotent unanswered requests go elsewhere, the rest get 502/reset)
  * @param shutdownGrace how long in-flight responses may take to finish on shutdown
- * @param ioThreads Netty event loop threads; 0 means Netty's default (2 x cores)
+ * @param ioThreads Netty event loop threads; 0 means one per core
  * @param maxHeaderSize largest HTTP/1.1 header block or HTTP/2 header list, in bytes; larger gets
  *     431
  * @param tls the certificate and key to serve HTTPS with; null for plain HTTP

@@ -47,7 +47,10 @@ public final class HttpFrontend implements AutoCloseable {
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     Class<? extends ServerChannel> channelType =
         epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
-    EventLoopGroup group = new MultiThreadIoEventLoopGroup(ioThreads, io);
+    // One event loop per core by default, not Netty's two: the link thread and JeroMQ's I/O
+    // thread need cores too, and more loops than cores only adds wake-ups (docs/performance.md).
+    int loops = ioThreads > 0 ? ioThreads : Runtime.getRuntime().availableProcessors();
+    EventLoopGroup group = new MultiThreadIoEventLoopGroup(loops, io);
     ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     try {
       Channel listener =
