@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# A/B of two zrouter builds (or two flag sets) side by side in one run, so one change is
+# measured on its own as a ratio while the machine's drift hits both alike.
+#
+#   bash bench/ab.sh A_JARS_DIR B_JARS_DIR
+#
+# Each *_JARS_DIR holds zrouter-router.jar and zrouter-sample-worker.jar (copy them out of a
+# build of each commit). Both systems (a router and two sample workers each) run at once; after
+# a warm-up of each, ROUNDS rounds of wrk alternate A, B, A, B... on GET /hello. Prints req/s and
+# p99 per round and the B/A ratios of the medians.
+#
+# Environment: WARMUP (30s), DURATION (10s), ROUNDS (3), CONNECTIONS (64),
+#   A_ROUTER_FLAGS / B_ROUTER_FLAGS, A_WORKER_FLAGS / B_WORKER_FLAGS (extra flags), JAVA_OPTS.
+set -euo pipefail
+
+A_DIR="${1:?usage: ab.sh A_JARS_DIR B_JARS_DIR}"
+B_DIR="${2:?usage: ab.sh A_JARS_DIR B_JARS_DIR}"
+WARMUP="${WARMUP:-30s}"
+DURATION="${DURATION:-10s}"
+ROUNDS="${ROUNDS:-3}"
+CONNECTIONS="${CONNECTIONS:-64}"
+read -r -a JAVA_ARGS <<<"-Xmx512m ${JAVA_OPTS:-}"
+
+PIDS=()
+TMP_DIR="$(mktemp -d "${TMPDIR:-/tmp}/zrouter-ab.XXXXXX")"
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do
+    timeout 10 tail --pid="$pid" -f /dev/null 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+  done
+  rm -rf "$TMP_DIR"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+log() { printf '[ab] %s\n' "$*" >&2; }
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# A ZeroMQ port whose successor (the addressed socket) is free as well.
+free_zmq_port() {
+  python3 - <<'EOF'
+import socket
+while True:
+    a = socket.socket(); a.bind(("127.0.0.1", 0)); port = a.getsockname()[1]
+    b = socket.socket()
+    try:
+        b.bind(("127.0.0.1", port + 1))
+        print(port)
+        break
+    except OSError:
+        pass
+    finally:
+        a.close(); b.close()
+EOF
+}
+
+# start NAME DIR ROUTER_FLAGS WORKER_FLAGS: sets PORT_<NAME>
+start() {
+  local name="$1" dir="$2" rflags="$3" wflags="$4" port zmq n i
+  port="$(free_port)"
+  zmq="$(free_zmq_port)"
+  # shellcheck disable=SC2086
+  java "${JAVA_ARGS[@]}" -jar "$dir/zrouter-router.jar" --listen "127.0.0.1:$port" \
+    --bind "tcp://127.0.0.1:$zmq" --admin-listen off $rflags >"$TMP_DIR/$name-router.log" 2>&1 &
+  PIDS+=($!)
+  for n in 1 2; do
+    # shellcheck disable=SC2086
+    java "${JAVA_ARGS[@]}" -jar "$dir/zrouter-sample-worker.jar" --connect "tcp://127.0.0.1:$zmq" \
+      --id "$name-w$n" $wflags >"$TMP_DIR/$name-w$n.log" 2>&1 &
+    PIDS+=($!)
+  done
+  for ((i = 0; i < 150; i++)); do
+    curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:$port/hello" && break
+    sleep 0.2
+  done
+  curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:$port/hello" || {
+    tail -n 20 "$TMP_DIR/$name"-*.log >&2
+    log "$name did not come up"
+    exit 1
+  }
+  printf -v "PORT_$name" '%s' "$port"
+  log "$name ($dir) on 127.0.0.1:$port"
+}
+
+# measure PORT DURATION: prints "req/s p99_ms"
+measure() {
+  wrk -t2 -c"$CONNECTIONS" -d"$2" --latency "http://127.0.0.1:$1/hello" | awk '
+    function ms(v) {
+      if (v ~ /us$/) return v / 1000
+      if (v ~ /ms$/) return v + 0
+      if (v ~ /s$/) return v * 1000
+      return v + 0
+    }
+    $1 == "99%" { p99 = ms($2) }
+    /^Requests\/sec:/ { rps = $2 }
+    END { printf "%.0f %.2f\n", rps, p99 }'
+}
+
+start A "$A_DIR" "${A_ROUTER_FLAGS:-}" "${A_WORKER_FLAGS:-}"
+start B "$B_DIR" "${B_ROUTER_FLAGS:-}" "${B_WORKER_FLAGS:-}"
+log "warm-up $WARMUP each"
+measure "$PORT_A" "$WARMUP" >/dev/null
+measure "$PORT_B" "$WARMUP" >/dev/null
+
+a_rps=() b_rps=() a_p99=() b_p99=()
+printf '%-6s %10s %9s   %10s %9s\n' round 'A req/s' 'A p99' 'B req/s' 'B p99'
+for ((r = 1; r <= ROUNDS; r++)); do
+  read -r ar ap < <(measure "$PORT_A" "$DURATION")
+  read -r br bp < <(measure "$PORT_B" "$DURATION")
+  a_rps+=("$ar") b_rps+=("$br") a_p99+=("$ap") b_p99+=("$bp")
+  printf '%-6s %10s %9s   %10s %9s\n' "$r" "$ar" "${ap}ms" "$br" "${bp}ms"
+done
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+awk -v ar="$(median "${a_rps[@]}")" -v br="$(median "${b_rps[@]}")" \
+  -v ap="$(median "${a_p99[@]}")" -v bp="$(median "${b_p99[@]}")" 'BEGIN {
+    printf "median: A %.0f req/s p99 %.2f ms; B %.0f req/s p99 %.2f ms; B/A req/s %.2fx, p99 %.2fx\n",
+      ar, ap, br, bp, br / ar, bp / ap }'
