@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,6 +48,9 @@ public final class SampleHandler implements Handler {
 
   /** An endless stream checks for cancellation at least this often while it waits. */
   private static final long CANCEL_CHECK_MS = 10;
+
+  /** Endpoints that never block (see {@link #runsInline}). */
+  private static final Set<String> INLINE_PATHS = Set.of("/hello", "/echo", "/stats");
 
   private final String workerId;
   private final ExecutionLog executionLog;
@@ -87,6 +91,19 @@ public final class SampleHandler implements Handler {
   /** Endless streams ({@code /stream?n=0}) running now. */
   public long activeStreams() {
     return activeStreams.get();
+  }
+
+  /**
+   * The endpoints that answer at once from memory run on the worker's IO thread; everything that
+   * sleeps, streams, digests a large body or writes the execution log gets a handler thread.
+   */
+  @Override
+  public boolean runsInline(Request request) {
+    if (executionLog != null && request.header("x-chaos-id") != null) {
+      return false;
+    }
+    String path = request.path();
+    return INLINE_PATHS.contains(path) || path.startsWith("/status/");
   }
 
   @Override

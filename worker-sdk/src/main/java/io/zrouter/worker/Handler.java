@@ -20,4 +20,20 @@ public interface Handler {
    * @throws Exception anything; the worker turns it into a 500 or a stream reset
    */
   void handle(Request request, Response response) throws Exception;
+
+  /**
+   * Whether this request may be served on the worker's IO thread, with no hand-off to a handler
+   * thread and back (two thread wake-ups fewer per request). Say yes only for a request the handler
+   * answers without blocking: no sleeping, no database or network call, no waiting on another
+   * thread. The worker asks only about requests whose whole body has arrived (reading it never
+   * waits) and that are not WebSocket upgrades or requests waiting for the router's start; it then
+   * runs {@link #handle} at once on the IO thread, where a response body over the first
+   * flow-control window (256 KiB) fails the stream instead of waiting for credit. While it runs,
+   * this worker receives nothing else, so keep it short. Called on the IO thread; keep it cheap.
+   *
+   * @return false (the default): every request runs on a handler thread
+   */
+  default boolean runsInline(Request request) {
+    return false;
+  }
 }

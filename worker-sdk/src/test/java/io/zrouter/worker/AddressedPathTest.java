@@ -314,6 +314,49 @@ class AddressedPathTest {
         .isEqualTo(Integer.toString(2 * window));
   }
 
+  @Test
+  void anInlineHandlerOverTheFirstWindow_resetsItsStream_andTheWorkerServesOn() {
+    int window = FrameCodec.INITIAL_WINDOW;
+    start(
+        inline(
+            (req, res) -> {
+              if (req.path().equals("/big")) {
+                try (OutputStream out = res.body()) {
+                  out.write(
+                      new byte[2 * window]); // would wait for credit: only the IO thread brings it
+                }
+              } else {
+                res.send("small");
+              }
+            }));
+
+    router.send(Requests.get(1, "/big", addressed.port()));
+    List<Frame> big = new java.util.ArrayList<>();
+    do {
+      big.add(addressed.takeFrame(1, DEFAULT_WAIT).frame());
+    } while (!ReceivedResponse.endsStream(big.get(big.size() - 1)));
+    router.send(Requests.get(2, "/small", addressed.port()));
+
+    assertThat(big.get(big.size() - 1).hasReset()).isTrue();
+    assertThat(bodyBytes(big)).isLessThanOrEqualTo(window);
+    assertThat(addressed.takeStream(2, DEFAULT_WAIT).bodyText()).isEqualTo("small");
+  }
+
+  /** The handler, run inline on the worker's IO thread for every request. */
+  private static Handler inline(Handler handler) {
+    return new Handler() {
+      @Override
+      public void handle(Request request, Response response) throws Exception {
+        handler.handle(request, response);
+      }
+
+      @Override
+      public boolean runsInline(Request request) {
+        return true;
+      }
+    };
+  }
+
   private static Frame windowUpdate(long streamId, int increment) {
     return Frame.newBuilder()
         .setStreamId(streamId)

@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -71,6 +72,38 @@ class WorkerTest {
     assertThat(response.resetReason()).isNull();
     assertThat(response.frames()).hasSize(2);
     assertThat(router.wasAccepted(1)).isTrue();
+  }
+
+  @Test
+  void aRequestTheHandlerRunsInline_isServedOnTheIoThread_othersOnHandlerThreads() {
+    Map<String, String> threads = new ConcurrentHashMap<>();
+    start(
+        new Handler() {
+          @Override
+          public void handle(Request request, Response response) {
+            threads.put(request.path(), Thread.currentThread().getName());
+            response.send("served " + request.path());
+          }
+
+          @Override
+          public boolean runsInline(Request request) {
+            if (request.path().equals("/broken")) {
+              throw new IllegalStateException("runsInline failed");
+            }
+            return request.path().equals("/inline");
+          }
+        });
+
+    router.send(Requests.get(1, "/inline"));
+    router.send(Requests.get(2, "/pooled"));
+    router.send(Requests.get(3, "/broken"));
+
+    assertThat(router.takeStream(1).bodyText()).isEqualTo("served /inline");
+    assertThat(router.takeStream(2).bodyText()).isEqualTo("served /pooled");
+    assertThat(router.takeStream(3).bodyText()).isEqualTo("served /broken");
+    assertThat(threads.get("/inline")).isEqualTo("zrouter-io-test-worker");
+    assertThat(threads.get("/pooled")).startsWith("zrouter-handler-");
+    assertThat(threads.get("/broken")).startsWith("zrouter-handler-");
   }
 
   @Test

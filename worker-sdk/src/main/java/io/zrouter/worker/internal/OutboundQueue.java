@@ -24,14 +24,29 @@ public final class OutboundQueue {
   private final long byteLimit;
   private final Wakeup wakeup;
   private volatile boolean closed;
+  private volatile Thread ioThread;
 
   public OutboundQueue(Wakeup wakeup, long byteLimit) {
     this.wakeup = wakeup;
     this.byteLimit = byteLimit;
   }
 
+  /** The IO thread, once it runs: what it queues itself needs no wake-up, and never waits. */
+  void ownedBy(Thread thread) {
+    this.ioThread = thread;
+  }
+
   /**
-   * Queues frames of {@code stream}, in order, and wakes the IO thread.
+   * Whether the caller is the IO thread: a handler running inline there must never wait for budget
+   * or credit, for only that thread could bring it.
+   */
+  boolean onIoThread() {
+    return Thread.currentThread() == ioThread;
+  }
+
+  /**
+   * Queues frames of {@code stream}, in order, and wakes the IO thread (unless it is the caller: it
+   * drains the queue before it polls again).
    *
    * @param waitForBudget wait first while more than the limit is pending (for body data)
    * @throws InterruptedIOException when interrupted while waiting
@@ -39,7 +54,8 @@ public final class OutboundQueue {
    */
   void offer(WorkerStream stream, List<OutboundFrame> batch, boolean waitForBudget)
       throws IOException {
-    if (waitForBudget) {
+    boolean fromIoThread = onIoThread();
+    if (waitForBudget && !fromIoThread) {
       awaitBudget(stream);
     }
     if (closed) {
@@ -52,7 +68,9 @@ public final class OutboundQueue {
     }
     pendingBytes.addAndGet(bytes);
     frames.addAll(batch);
-    wakeup.signal();
+    if (!fromIoThread) {
+      wakeup.signal();
+    }
   }
 
   private void awaitBudget(WorkerStream stream) throws IOException {

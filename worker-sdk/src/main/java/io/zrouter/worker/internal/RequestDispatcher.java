@@ -260,8 +260,22 @@ public final class RequestDispatcher {
         new HandlerTask(handler, stream, request, response, running::decrementAndGet);
     if (head.getAwaitStart()) {
       awaitingStart.hold(stream, task, System.nanoTime());
+    } else if (!head.getWebsocket()
+        && endsRequest(frames.get(frames.size() - 1))
+        && runsInline(request)) {
+      task.run(); // on this IO thread: the handler said it never blocks on this request
     } else {
       run(stream, task);
+    }
+  }
+
+  /** The handler's answer; a handler that fails to answer gets a handler thread. */
+  private boolean runsInline(WorkerRequest request) {
+    try {
+      return handler.runsInline(request);
+    } catch (RuntimeException e) {
+      log.warn("Handler.runsInline failed; running on a handler thread request = {}", request, e);
+      return false;
     }
   }
 

@@ -99,7 +99,14 @@ final class ResponseBodyStream extends OutputStream {
   private void sendBuffer() throws IOException {
     int n = count;
     count = 0; // the buffer is reusable once writeChunk returns: the frame is already encoded
-    response.writeChunk(buffer, n);
+    try {
+      response.writeChunk(buffer, n);
+    } catch (IOException e) {
+      // A body that lost bytes must never end as if whole: close() (try-with-resources) then
+      // does nothing, and the handler's failure resets the stream.
+      discard();
+      throw e;
+    }
   }
 
   private byte[] buffer() {

@@ -154,6 +154,7 @@ public final class WorkerIoThread {
       throw e;
     }
     this.thread = new Thread(this::run, "zrouter-io-" + workerId);
+    outbound.ownedBy(thread);
   }
 
   /** Starts the thread; from now on only it touches the sockets. */

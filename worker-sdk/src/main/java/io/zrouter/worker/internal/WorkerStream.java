@@ -167,6 +167,13 @@ public final class WorkerStream {
           batch = new ArrayList<>(frames.size());
           carriesData = false;
         }
+        if (outbound.onIoThread()) {
+          throw new IOException(
+              "a handler running inline cannot wait for flow-control credit: answer responses"
+                  + " over the first window ("
+                  + FrameCodec.INITIAL_WINDOW
+                  + " bytes) from a handler thread (Handler.runsInline false)");
+        }
         sendWindow.take(data);
       }
       carriesData |= data > 0 || isWebSocketData(frame);
