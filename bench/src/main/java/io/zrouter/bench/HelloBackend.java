@@ -19,22 +19,25 @@ import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpObject;
-import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The upstream for the nginx baseline in {@code bench/run.sh}: a plain Netty HTTP/1.1 keep-alive
- * server that answers every request with {@code 200 text/plain "hello from backend\n"}.
+ * The upstream for the nginx and haproxy baselines in {@code bench/run.sh} and {@code
+ * bench/suite.py}: a plain Netty HTTP/1.1 keep-alive server. {@code POST /echo} answers {@code 200}
+ * with the request body and its content type (bodies up to 1 MiB; larger gets 413), like the sample
+ * worker's {@code /echo}; every other request gets {@code 200 text/plain "hello from backend\n"}.
  *
  * <p>Flags: {@code --listen HOST:PORT} (port 0 picks a free one), {@code --threads N}. Once bound
  * it prints exactly one line, {@code listening HOST:PORT}, to stdout so a script can read the port.
@@ -42,6 +45,9 @@ import java.nio.charset.StandardCharsets;
 public final class HelloBackend {
 
   private static final byte[] BODY = "hello from backend\n".getBytes(StandardCharsets.US_ASCII);
+
+  /** The largest request body aggregated; larger gets 413 from {@link HttpObjectAggregator}. */
+  private static final int MAX_BODY = 1024 * 1024;
 
   private HelloBackend() {}
 
@@ -78,7 +84,11 @@ public final class HelloBackend {
                 new ChannelInitializer<SocketChannel>() {
                   @Override
                   protected void initChannel(SocketChannel ch) {
-                    ch.pipeline().addLast(new HttpServerCodec(), new HelloHandler());
+                    ch.pipeline()
+                        .addLast(
+                            new HttpServerCodec(),
+                            new HttpObjectAggregator(MAX_BODY),
+                            new HelloHandler());
                   }
                 })
             .bind(listen)
@@ -109,33 +119,50 @@ public final class HelloBackend {
   }
 
   /**
-   * Answers on the request's last content, so request bodies are drained before the reply. Writes
-   * are flushed once per read batch, which keeps pipelined requests cheap.
+   * Answers each aggregated request: {@code POST /echo} with its body, anything else with {@link
+   * #BODY}. Writes are flushed once per read batch, which keeps pipelined requests cheap.
    */
-  private static final class HelloHandler extends SimpleChannelInboundHandler<HttpObject> {
-    private boolean keepAlive = true;
+  private static final class HelloHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     @Override
-    protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
-      // SimpleChannelInboundHandler releases msg after this returns.
-      if (msg instanceof HttpRequest request) {
-        keepAlive = HttpUtil.isKeepAlive(request);
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+      // SimpleChannelInboundHandler releases request after this returns.
+      FullHttpResponse response = isEcho(request) ? echo(request) : hello(ctx);
+      if (HttpUtil.isKeepAlive(request)) {
+        ctx.write(response);
+      } else {
+        response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
       }
-      if (msg instanceof LastHttpContent) {
-        ByteBuf body = ctx.alloc().buffer(BODY.length).writeBytes(BODY);
-        FullHttpResponse response =
-            new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, body);
-        response
-            .headers()
-            .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN)
-            .setInt(HttpHeaderNames.CONTENT_LENGTH, BODY.length);
-        if (keepAlive) {
-          ctx.write(response);
-        } else {
-          response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-          ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
-        }
+    }
+
+    private static boolean isEcho(FullHttpRequest request) {
+      return HttpMethod.POST.equals(request.method())
+          && "/echo".equals(new QueryStringDecoder(request.uri()).path());
+    }
+
+    private static FullHttpResponse hello(ChannelHandlerContext ctx) {
+      ByteBuf body = ctx.alloc().buffer(BODY.length).writeBytes(BODY);
+      FullHttpResponse response =
+          new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, body);
+      response
+          .headers()
+          .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN)
+          .setInt(HttpHeaderNames.CONTENT_LENGTH, BODY.length);
+      return response;
+    }
+
+    /** The request's bytes and content type, sent back; the body buffer is shared, not copied. */
+    private static FullHttpResponse echo(FullHttpRequest request) {
+      ByteBuf body = request.content().retain();
+      FullHttpResponse response =
+          new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, body);
+      String contentType = request.headers().get(HttpHeaderNames.CONTENT_TYPE);
+      if (contentType != null) {
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
       }
+      response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+      return response;
     }
 
     @Override
