@@ -31,7 +31,7 @@ public record SampleWorkerOptions(
         --connect ENDPOINT   router endpoint to connect to; repeatable
                              (default tcp://127.0.0.1:5555)
         --id ID              worker id (default: sample- plus a random suffix)
-        --concurrency N      handler threads (default: 2 x processors, at least 4)
+        --concurrency N      handlers at once (default: 200, virtual threads on Java 21+)
         --drain-timeout DUR  on SIGTERM, how long in-flight requests may finish, e.g. 30s,
                              500ms (default 30s); new requests go to other workers meanwhile
         --exec-log FILE      append the x-chaos-id of each request it starts (chaos harness)

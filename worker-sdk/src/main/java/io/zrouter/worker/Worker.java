@@ -1,6 +1,7 @@
 package io.zrouter.worker;
 
 import io.zrouter.worker.internal.HandlerTask;
+import io.zrouter.worker.internal.HandlerThreads;
 import io.zrouter.worker.internal.OutboundQueue;
 import io.zrouter.worker.internal.RequestDispatcher;
 import io.zrouter.worker.internal.Wakeup;
@@ -16,10 +17,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,6 +49,12 @@ public final class Worker implements AutoCloseable {
   /** How long {@link #close()} lets in-flight handlers finish before interrupting them. */
   private static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
 
+  /**
+   * Handlers running at once by default: sized for handlers that wait on I/O (a database call), as
+   * Jetty's and Tomcat's 200 threads are; a CPU-bound handler should ask for fewer.
+   */
+  static final int DEFAULT_CONCURRENCY = 200;
+
   /** How long interrupted handlers get to stop. */
   private static final Duration INTERRUPT_TIMEOUT = Duration.ofSeconds(1);
 
@@ -63,7 +68,7 @@ public final class Worker implements AutoCloseable {
   private final List<String> endpoints;
   private final Duration drainTimeout;
   private final ThreadPoolExecutor handlerPool;
-  private final HandlerThreadFactory handlerThreads;
+  private final HandlerThreads handlerThreads;
   private final OutboundQueue outbound;
   private final WorkerIoThread io;
   private boolean closed;
@@ -73,7 +78,7 @@ public final class Worker implements AutoCloseable {
       List<String> endpoints,
       Duration drainTimeout,
       ThreadPoolExecutor handlerPool,
-      HandlerThreadFactory handlerThreads,
+      HandlerThreads handlerThreads,
       OutboundQueue outbound,
       WorkerIoThread io) {
     this.id = id;
@@ -169,7 +174,7 @@ public final class Worker implements AutoCloseable {
 
   /** A handler closing its own worker must not wait for itself. */
   private boolean isHandlerThread() {
-    return Thread.currentThread() instanceof HandlerThread t && t.factory == handlerThreads;
+    return handlerThreads.made(Thread.currentThread());
   }
 
   @Override
@@ -181,7 +186,8 @@ public final class Worker implements AutoCloseable {
   public static final class Builder {
     private final List<String> endpoints = new ArrayList<>();
     private String id;
-    private int concurrency = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+    private int concurrency = DEFAULT_CONCURRENCY;
+    private boolean virtualThreads = true;
     private Handler handler;
     private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
 
@@ -217,14 +223,25 @@ public final class Worker implements AutoCloseable {
     }
 
     /**
-     * Sets how many handlers run at once (the number of handler threads). Default: twice the
-     * available processors, at least 4.
+     * Sets how many handlers run at once (the number of handler threads); a worker running that
+     * many refuses further requests, which go to other workers. Default: 200 (see {@link
+     * #virtualThreads}).
      */
     public Builder concurrency(int n) {
       if (n < 1) {
         throw new IllegalArgumentException("concurrency must be at least 1: " + n);
       }
       this.concurrency = n;
+      return this;
+    }
+
+    /**
+     * Whether handlers run on virtual threads where the JDK has them (Java 21 and later; Java 17
+     * always uses platform threads). Default true; false for handlers that pin their carrier thread
+     * for long (holding a monitor across blocking I/O on Java before 24, or native calls).
+     */
+    public Builder virtualThreads(boolean enabled) {
+      this.virtualThreads = enabled;
       return this;
     }
 
@@ -268,7 +285,7 @@ public final class Worker implements AutoCloseable {
         throw new UncheckedIOException("cannot open the wake-up pipe", e);
       }
       OutboundQueue outbound = new OutboundQueue(wakeup, OUTBOUND_BYTE_LIMIT);
-      HandlerThreadFactory threads = new HandlerThreadFactory();
+      HandlerThreads threads = new HandlerThreads(virtualThreads);
       ThreadPoolExecutor pool =
           new ThreadPoolExecutor(
               concurrency,
@@ -289,45 +306,12 @@ public final class Worker implements AutoCloseable {
       }
       io.start();
       log.info(
-          "worker started id = {} endpoints = {} concurrency = {}",
+          "worker started id = {} endpoints = {} concurrency = {} virtual_threads = {}",
           workerId,
           connectTo,
-          concurrency);
+          concurrency,
+          threads.virtual());
       return new Worker(workerId, connectTo, drainTimeout, pool, threads, outbound, io);
-    }
-  }
-
-  /** Names handler threads {@code zrouter-handler-N}; each remembers its factory. */
-  private static final class HandlerThreadFactory implements ThreadFactory {
-    private final AtomicInteger next = new AtomicInteger(1);
-    private final List<Thread> created = new ArrayList<>();
-
-    @Override
-    public synchronized Thread newThread(Runnable r) {
-      Thread t = new HandlerThread(this, r, "zrouter-handler-" + next.getAndIncrement());
-      created.add(t);
-      return t;
-    }
-
-    /** Waits (bounded) until every handler thread has ended, not just left the pool. */
-    synchronized void join(Duration timeout) throws InterruptedException {
-      long deadline = System.nanoTime() + timeout.toNanos();
-      for (Thread t : created) {
-        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-        if (left <= 0) {
-          return;
-        }
-        t.join(left);
-      }
-    }
-  }
-
-  private static final class HandlerThread extends Thread {
-    private final HandlerThreadFactory factory;
-
-    HandlerThread(HandlerThreadFactory factory, Runnable r, String name) {
-      super(r, name);
-      this.factory = factory;
     }
   }
 }

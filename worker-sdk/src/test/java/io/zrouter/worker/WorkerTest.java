@@ -431,8 +431,11 @@ class WorkerTest {
     start((req, res) -> res.send("ok"));
     router.send(Requests.get(1, "/"));
     router.takeStream(1);
-    assertThat(NoLeakedThreads.zrouterThreads())
-        .contains("zrouter-io-test-worker", "zrouter-handler-1");
+    assertThat(NoLeakedThreads.zrouterThreads()).contains("zrouter-io-test-worker");
+    if (Runtime.version().feature() < 21) {
+      // From Java 21 on handlers run on virtual threads, which no thread listing shows.
+      assertThat(NoLeakedThreads.zrouterThreads()).contains("zrouter-handler-1");
+    }
 
     worker.close();
     worker.close();
