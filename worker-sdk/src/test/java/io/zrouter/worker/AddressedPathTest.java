@@ -342,8 +342,31 @@ class AddressedPathTest {
     assertThat(addressed.takeStream(2, DEFAULT_WAIT).bodyText()).isEqualTo("small");
   }
 
+  @Test
+  void aRequestAnsweredInlineOnTheLink_isAcknowledgedByItsResponse_withNoAccept() {
+    start(
+        inline(
+            req -> req.path().equals("/inline"), (req, res) -> res.send("served " + req.path())));
+
+    router.send(Requests.get(1, "/inline", addressed.port()));
+    ReceivedResponse inline = addressed.takeStream(1, DEFAULT_WAIT);
+    router.send(Requests.get(2, "/pooled", addressed.port()));
+    ReceivedResponse pooled = addressed.takeStream(2, DEFAULT_WAIT);
+    // Accepts leave on the ROUTER socket in order: once stream 2's is in, one for 1 would be too.
+    router.awaitAccepted(2, DEFAULT_WAIT);
+
+    assertThat(inline.bodyText()).isEqualTo("served /inline");
+    assertThat(pooled.bodyText()).isEqualTo("served /pooled");
+    assertThat(router.wasAccepted(1)).isFalse();
+  }
+
   /** The handler, run inline on the worker's IO thread for every request. */
   private static Handler inline(Handler handler) {
+    return inline(request -> true, handler);
+  }
+
+  /** The handler, run inline on the worker's IO thread for the requests {@code which} picks. */
+  private static Handler inline(java.util.function.Predicate<Request> which, Handler handler) {
     return new Handler() {
       @Override
       public void handle(Request request, Response response) throws Exception {
@@ -352,7 +375,7 @@ class AddressedPathTest {
 
       @Override
       public boolean runsInline(Request request) {
-        return true;
+        return which.test(request);
       }
     };
   }
@@ -466,6 +489,27 @@ class AddressedPathTest {
     addressed.send(identity, Requests.start(1));
     assertThat(addressed.takeStream(1, DEFAULT_WAIT).bodyText()).isEqualTo("ran /pay");
     assertThat(runs).hasValue(1);
+  }
+
+  @Test
+  void awaitStart_inline_isAcknowledged_andRunsOnTheIoThreadOnceStarted() {
+    AtomicReference<String> thread = new AtomicReference<>();
+    start(
+        inline(
+            (req, res) -> {
+              thread.set(Thread.currentThread().getName());
+              res.send("ran " + req.path());
+            }));
+    router.send(Requests.postAwaitingStart(1, "/pay", addressed.port()));
+    byte[] identity = addressed.takeHello(DEFAULT_WAIT).identity();
+    router.awaitAccepted(
+        1, DEFAULT_WAIT); // a request that must not run twice is always acknowledged
+
+    assertThat(addressed.framesWithin(1, QUIET)).isEmpty(); // accepted, not started
+    addressed.send(identity, Requests.start(1));
+
+    assertThat(addressed.takeStream(1, DEFAULT_WAIT).bodyText()).isEqualTo("ran /pay");
+    assertThat(thread.get()).isEqualTo("zrouter-io-test-worker");
   }
 
   @Test

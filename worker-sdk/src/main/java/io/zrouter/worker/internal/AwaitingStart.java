@@ -17,13 +17,14 @@ import java.util.concurrent.TimeUnit;
 final class AwaitingStart {
   static final long WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
 
-  record Entry(WorkerStream stream, HandlerTask task, long expiresAtNanos) {}
+  /** {@code inline}: the task runs on the IO thread once started (Handler.runsInline). */
+  record Entry(WorkerStream stream, HandlerTask task, boolean inline, long expiresAtNanos) {}
 
   /** In arrival order, which is expiry order too. */
   private final LinkedHashMap<StreamKey, Entry> byKey = new LinkedHashMap<>();
 
-  void hold(WorkerStream stream, HandlerTask task, long nowNanos) {
-    byKey.put(stream.key(), new Entry(stream, task, nowNanos + WAIT_NANOS));
+  void hold(WorkerStream stream, HandlerTask task, boolean inline, long nowNanos) {
+    byKey.put(stream.key(), new Entry(stream, task, inline, nowNanos + WAIT_NANOS));
   }
 
   /** Removes and returns the waiting request of this stream, or null. */

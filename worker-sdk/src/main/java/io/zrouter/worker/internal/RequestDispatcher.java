@@ -247,22 +247,25 @@ public final class RequestDispatcher {
     WorkerResponse response = new WorkerResponse(stream, workerId, "HEAD".equals(head.getMethod()));
     streams.add(stream);
     running.incrementAndGet();
-    // Acknowledge before the handler can start, straight into ZeroMQ: the router must hear
-    // "taken" no later than the request could have had effects, or, if this worker dies right
-    // then, it might send the request to a second worker. (A request that must not run twice
-    // waits for the router's start as well: an acknowledgement still inside a dying worker is
-    // lost.)
-    OutboundFrame accept = stream.acceptFrame();
-    if (!paths.acknowledgeNow(peer, accept)) {
-      stream.queue(accept);
+    boolean inline =
+        !head.getWebsocket() && endsRequest(frames.get(frames.size() - 1)) && runsInline(request);
+    if (!(inline && !head.getAwaitStart() && path instanceof AddressedLink)) {
+      // Acknowledge before the handler can start, straight into ZeroMQ: the router must hear
+      // "taken" no later than the request could have had effects, or, if this worker dies right
+      // then, it might send the request to a second worker. (A request that must not run twice
+      // waits for the router's start as well: an acknowledgement still inside a dying worker is
+      // lost.) A request answered inline on an addressed link needs none: its response leaves in
+      // this same pass, and its first frame there is the acknowledgement (docs/protocol.md, 7).
+      OutboundFrame accept = stream.acceptFrame();
+      if (!paths.acknowledgeNow(peer, accept)) {
+        stream.queue(accept);
+      }
     }
     HandlerTask task =
         new HandlerTask(handler, stream, request, response, running::decrementAndGet);
     if (head.getAwaitStart()) {
-      awaitingStart.hold(stream, task, System.nanoTime());
-    } else if (!head.getWebsocket()
-        && endsRequest(frames.get(frames.size() - 1))
-        && runsInline(request)) {
+      awaitingStart.hold(stream, task, inline, System.nanoTime());
+    } else if (inline) {
       task.run(); // on this IO thread: the handler said it never blocks on this request
     } else {
       run(stream, task);
@@ -353,6 +356,8 @@ public final class RequestDispatcher {
         if (waiting == null) {
           log.debug(
               "ignoring start for no waiting stream peer = {} stream = {}", peer, key.streamId());
+        } else if (waiting.inline()) {
+          waiting.task().run(); // on this IO thread, as the handler asked
         } else {
           run(waiting.stream(), waiting.task());
         }

@@ -16,8 +16,8 @@ class AwaitingStartTest {
     AwaitingStart waiting = new AwaitingStart();
     WorkerStream first = stream(1);
     WorkerStream second = stream(2);
-    waiting.hold(first, null, 0);
-    waiting.hold(second, null, 1_000);
+    waiting.hold(first, null, false, 0);
+    waiting.hold(second, null, false, 1_000);
 
     assertThat(waiting.takeExpired(AwaitingStart.WAIT_NANOS - 1)).isEmpty();
     assertThat(waiting.takeExpired(AwaitingStart.WAIT_NANOS))
@@ -32,8 +32,8 @@ class AwaitingStartTest {
   @Test
   void takeAll_emptiesIt() {
     AwaitingStart waiting = new AwaitingStart();
-    waiting.hold(stream(1), null, 0);
-    waiting.hold(stream(2), null, 0);
+    waiting.hold(stream(1), null, false, 0);
+    waiting.hold(stream(2), null, false, 0);
     assertThat(waiting.takeAll()).hasSize(2);
     assertThat(waiting.takeAll()).isEmpty();
   }
