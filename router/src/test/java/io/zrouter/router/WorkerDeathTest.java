@@ -96,7 +96,9 @@ class WorkerDeathTest {
   void killedWorker_idempotentRequestGoesElsewhere_otherGets502() throws Exception {
     try (JavaProcesses processes = new JavaProcesses();
         Router router =
-            TestRouters.start(TestRouters.config().withWorkerLiveness(Duration.ofSeconds(1)))) {
+            // Workers heartbeat every second: a liveness of exactly 1 s would take an idle but
+            // healthy worker for dead whenever its next heartbeat came a millisecond late.
+            TestRouters.start(TestRouters.config().withWorkerLiveness(Duration.ofMillis(1500)))) {
       Map<String, Process> workers = new HashMap<>();
       for (String id : new String[] {"d1", "d2", "d3"}) {
         workers.put(
