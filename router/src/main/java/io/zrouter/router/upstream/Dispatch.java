@@ -22,7 +22,8 @@ public record Dispatch(
     long queuedAtNanos,
     boolean idempotent,
     boolean bodyFollows,
-    int refusals) {
+    int refusals)
+    implements LinkCommand {
 
   /** A fresh request, refused by nobody yet. */
   public Dispatch(

@@ -68,8 +68,8 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
   private final AddressedWorkers workers;
   private final Wakeup wakeup = new Wakeup();
 
-  /** {@link Dispatch}es and {@link StreamReset}s from the event loops, in order. */
-  private final Queue<Object> incoming = new ConcurrentLinkedQueue<>();
+  /** Commands from the event loops and the admin server, in order. */
+  private final Queue<LinkCommand> incoming = new ConcurrentLinkedQueue<>();
 
   private final HeldRequests held;
   private final UnacceptedRequests unaccepted;
@@ -199,7 +199,7 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
     return query.answer();
   }
 
-  private record WorkersQuery(CompletableFuture<List<WorkerView>> answer) {}
+  record WorkersQuery(CompletableFuture<List<WorkerView>> answer) implements LinkCommand {}
 
   @Override
   public void reset(long streamId, ResetReason reason) {
@@ -214,7 +214,7 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
   }
 
   /** A command to the link: one frame for the worker holding the stream. */
-  private record FollowUp(long streamId, byte[] frame) {}
+  record FollowUp(long streamId, byte[] frame) implements LinkCommand {}
 
   private void run() {
     ConnectionLog connections =
@@ -229,7 +229,7 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
         }
         wakeup.clear();
         connections.drain();
-        Object command;
+        LinkCommand command;
         while ((command = incoming.poll()) != null) {
           if (command instanceof Dispatch d) {
             held.add(d);
@@ -237,8 +237,8 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
             followUp(f);
           } else if (command instanceof StreamReset r) {
             resetUpstream(r);
-          } else {
-            ((WorkersQuery) command).answer().complete(workers.snapshot(System.nanoTime()));
+          } else if (command instanceof WorkersQuery q) {
+            q.answer().complete(workers.snapshot(System.nanoTime()));
           }
         }
         receive();
