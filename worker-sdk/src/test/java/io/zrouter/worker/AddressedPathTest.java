@@ -563,6 +563,31 @@ class AddressedPathTest {
   }
 
   @Test
+  void awaitStart_aWorkerThatStartsDraining_stillRunsWhatItAcknowledged_whenTheStartComes()
+      throws Exception {
+    AtomicInteger runs = new AtomicInteger();
+    start(
+        (req, res) -> {
+          runs.incrementAndGet();
+          res.send("ran");
+        });
+    router.send(Requests.postAwaitingStart(1, "/pay", addressed.port()));
+    byte[] identity = addressed.takeHello(DEFAULT_WAIT).identity();
+    router.awaitAccepted(1, DEFAULT_WAIT);
+
+    CompletableFuture<Void> closed = CompletableFuture.runAsync(worker::close);
+    io.zrouter.proto.WorkerState draining =
+        addressed.takeFrame(0, DEFAULT_WAIT).frame().getWorkerState();
+    assertThat(draining.getPhase()).isEqualTo(io.zrouter.proto.WorkerState.Phase.PHASE_DRAINING);
+    // Refused now, a request whose body streams would fail: the router cannot send it again.
+    addressed.send(identity, Requests.start(1));
+
+    assertThat(addressed.takeStream(1, DEFAULT_WAIT).bodyText()).isEqualTo("ran");
+    closed.get(10, TimeUnit.SECONDS);
+    assertThat(runs).hasValue(1);
+  }
+
+  @Test
   void close_tellsTheRouterItDrains_thenThatItLeaves() throws Exception {
     CompletableFuture<Void> release = new CompletableFuture<>();
     start(

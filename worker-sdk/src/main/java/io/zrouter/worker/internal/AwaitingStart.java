@@ -27,6 +27,10 @@ final class AwaitingStart {
     byKey.put(stream.key(), new Entry(stream, task, inline, nowNanos + WAIT_NANOS));
   }
 
+  boolean isEmpty() {
+    return byKey.isEmpty();
+  }
+
   /** Removes and returns the waiting request of this stream, or null. */
   Entry take(StreamKey key) {
     return byKey.remove(key);

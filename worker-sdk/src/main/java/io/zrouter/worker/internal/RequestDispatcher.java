@@ -441,16 +441,28 @@ public final class RequestDispatcher {
   /** From now on, refuse new requests. */
   void startDraining() {
     draining = true;
-    // Those waiting for their start have not begun: another worker can run them sooner.
-    for (AwaitingStart.Entry waiting : awaitingStart.takeAll()) {
-      giveUp(waiting, "worker is shutting down");
-    }
     // Open WebSockets would hold their handlers until the drain timeout: ask them to end now.
     for (WorkerStream stream : streams.all()) {
       WebSocketSession session = stream.webSocket();
       if (session != null) {
         session.closeIfOpen(GOING_AWAY, "worker shutting down");
       }
+    }
+  }
+
+  /**
+   * Whether acknowledged requests still wait for their start. A draining worker runs them once it
+   * comes (the router sends it at once): refused instead, one whose body streams would fail, as the
+   * router cannot send it again.
+   */
+  boolean isAwaitingStart() {
+    return !awaitingStart.isEmpty();
+  }
+
+  /** Refuses what still waits for its start: it never ran, so another worker may run it. */
+  void giveUpAwaitingStart() {
+    for (AwaitingStart.Entry waiting : awaitingStart.takeAll()) {
+      giveUp(waiting, "worker is shutting down");
     }
   }
 

@@ -105,6 +105,14 @@ public final class WorkerIoThread {
   /** IO thread: the drain has begun (the routers were told). */
   private boolean draining;
 
+  private long drainStartedNanos;
+
+  /** How long a drain waits for the starts of requests acknowledged before it began. */
+  private static final long START_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+
+  /** How often a drain checks whether those starts came. */
+  private static final long START_GRACE_POLL_MS = 5;
+
   /** Counted down once the IO thread has stopped taking requests (or stopped altogether). */
   private final java.util.concurrent.CountDownLatch drainAcknowledged =
       new java.util.concurrent.CountDownLatch(1);
@@ -224,6 +232,9 @@ public final class WorkerIoThread {
       return 0; // a drain was capped; go on at once
     }
     long timeout = unsent.isEmpty() ? -1 : FULL_PIPE_RETRY_MS;
+    if (draining && drainAcknowledged.getCount() > 0) {
+      timeout = timeout < 0 ? START_GRACE_POLL_MS : Math.min(timeout, START_GRACE_POLL_MS);
+    }
     if (!links.all().isEmpty()) {
       long untilHeartbeat =
           Math.max(0, TimeUnit.NANOSECONDS.toMillis(nextHeartbeatNanos - System.nanoTime()) + 1);
@@ -270,9 +281,18 @@ public final class WorkerIoThread {
   private void cycle() throws IOException {
     if (drainRequested && !draining) {
       draining = true;
+      drainStartedNanos = System.nanoTime();
       dispatcher.startDraining();
       announce(WorkerState.Phase.PHASE_DRAINING);
-      drainAcknowledged.countDown();
+    }
+    if (draining && drainAcknowledged.getCount() > 0) {
+      // The handler pool closes once this is acknowledged: first let the starts of what this
+      // worker acknowledged come (a round trip), and give up only what still waits after that.
+      if (!dispatcher.isAwaitingStart()
+          || System.nanoTime() - drainStartedNanos > START_GRACE_NANOS) {
+        dispatcher.giveUpAwaitingStart();
+        drainAcknowledged.countDown();
+      }
     }
     boolean rebuild = false;
     if (poller.pollin(wakeupIndex) && !wakeup.acknowledge()) {
