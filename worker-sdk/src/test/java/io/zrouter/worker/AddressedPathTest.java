@@ -544,14 +544,7 @@ class AddressedPathTest {
   @Test
   void awaitStart_aWorkerThatStartsDraining_refusesWhatWaitsForItsStart() throws Exception {
     AtomicInteger runs = new AtomicInteger();
-    start(
-        (req, res) -> {
-          runs.incrementAndGet();
-          res.send("ran");
-        });
-    router.send(Requests.postAwaitingStart(1, "/pay", addressed.port()));
-    addressed.takeHello(DEFAULT_WAIT);
-    router.awaitAccepted(1, DEFAULT_WAIT);
+    acknowledgedPostAwaitingStart(runs);
 
     CompletableFuture<Void> closed = CompletableFuture.runAsync(worker::close);
     // behind the acknowledgement, on the same socket: it cannot overtake it
@@ -566,14 +559,7 @@ class AddressedPathTest {
   void awaitStart_aWorkerThatStartsDraining_stillRunsWhatItAcknowledged_whenTheStartComes()
       throws Exception {
     AtomicInteger runs = new AtomicInteger();
-    start(
-        (req, res) -> {
-          runs.incrementAndGet();
-          res.send("ran");
-        });
-    router.send(Requests.postAwaitingStart(1, "/pay", addressed.port()));
-    byte[] identity = addressed.takeHello(DEFAULT_WAIT).identity();
-    router.awaitAccepted(1, DEFAULT_WAIT);
+    byte[] identity = acknowledgedPostAwaitingStart(runs);
 
     CompletableFuture<Void> closed = CompletableFuture.runAsync(worker::close);
     io.zrouter.proto.WorkerState draining =
@@ -585,6 +571,22 @@ class AddressedPathTest {
     assertThat(addressed.takeStream(1, DEFAULT_WAIT).bodyText()).isEqualTo("ran");
     closed.get(10, TimeUnit.SECONDS);
     assertThat(runs).hasValue(1);
+  }
+
+  /**
+   * Starts a worker whose handler counts its runs and answers "ran", sends it a POST awaiting its
+   * start and waits for the acknowledgement; returns the addressed link's identity.
+   */
+  private byte[] acknowledgedPostAwaitingStart(AtomicInteger runs) {
+    start(
+        (req, res) -> {
+          runs.incrementAndGet();
+          res.send("ran");
+        });
+    router.send(Requests.postAwaitingStart(1, "/pay", addressed.port()));
+    byte[] identity = addressed.takeHello(DEFAULT_WAIT).identity();
+    router.awaitAccepted(1, DEFAULT_WAIT);
+    return identity;
   }
 
   @Test
