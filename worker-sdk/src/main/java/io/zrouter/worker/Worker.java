@@ -1,10 +1,10 @@
 package io.zrouter.worker;
 
+import io.zrouter.transport.Wakeup;
 import io.zrouter.worker.internal.HandlerTask;
 import io.zrouter.worker.internal.HandlerThreads;
 import io.zrouter.worker.internal.OutboundQueue;
 import io.zrouter.worker.internal.RequestDispatcher;
-import io.zrouter.worker.internal.Wakeup;
 import io.zrouter.worker.internal.WorkerIoThread;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,24 +1,24 @@
 package io.zrouter.router.upstream;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.ToIntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The workers on the addressed socket, and which worker holds which stream. Link thread only.
+ * The workers on the addressed socket: who they are, whether they are alive, how fast they answer.
+ * Link thread only.
  *
- * <p>A worker's frames on the addressed socket name it (ZeroMQ's routing id), so the router learns
- * the worker of a stream from its acknowledgement and can later send follow-up frames (a cancel) to
- * exactly that worker. A worker that sends nothing (not even a heartbeat) for the liveness timeout
- * is forgotten. The time from a stream's acknowledgement to its response head is the worker's
- * latency sample, from which {@link StreamLimits} sets the worker's stream limit.
+ * <p>A worker is known by its connection's routing id. One that sends nothing (not even a
+ * heartbeat) for the liveness timeout is forgotten. The time from a stream's acknowledgement to its
+ * response head is the worker's latency sample, from which {@link StreamLimits} sets the worker's
+ * stream limit. Which worker holds which stream is {@link DispatchTracker}'s to know.
  */
 final class AddressedWorkers {
   private static final Logger log = LoggerFactory.getLogger(AddressedWorkers.class);
@@ -36,9 +36,6 @@ final class AddressedWorkers {
     final long joinedAtMillis;
     long lastSeenNanos;
 
-    /** The streams it holds, each with when it took it ({@link System#nanoTime()}). */
-    final Map<Long, Long> streams = new HashMap<>();
-
     final TypicalLatency latency = new TypicalLatency();
 
     /** Said it drains: it refuses new requests. */
@@ -55,20 +52,19 @@ final class AddressedWorkers {
   }
 
   private final long livenessNanos;
+  private final ToIntFunction<byte[]> inFlight;
   private final Map<String, Worker> byRoutingId = new HashMap<>();
-  private final Map<Long, Worker> streamOwner = new HashMap<>();
 
-  private final RecentStreams finished = new RecentStreams(16_384);
-
-  /** Streams whose response head has not come yet: the next head is a latency sample. */
-  private final java.util.Set<Long> unanswered = new HashSet<>();
-
-  AddressedWorkers(long livenessNanos) {
+  /**
+   * @param inFlight how many streams a worker holds, by its routing id
+   */
+  AddressedWorkers(long livenessNanos, ToIntFunction<byte[]> inFlight) {
     this.livenessNanos = livenessNanos;
+    this.inFlight = inFlight;
   }
 
   private static String key(byte[] routingId) {
-    return new String(routingId, StandardCharsets.ISO_8859_1);
+    return StreamClaims.key(routingId);
   }
 
   void hello(byte[] routingId, String name, int concurrency, long nowNanos) {
@@ -149,81 +145,28 @@ final class AddressedWorkers {
     }
   }
 
-  /** What a worker's frame for a stream says about who holds the stream. */
-  enum Claim {
-    /** This worker is the first to claim it: it holds it from now on. */
-    FIRST,
-    /** This worker holds it already. */
-    HELD,
-    /** Another worker holds it, or it is over. */
-    OTHERS
+  /**
+   * A frame names this worker (it claims a stream): remember it, so its liveness is watched and its
+   * streams are released when it goes silent, even before its hello (which comes first, so this is
+   * only after a router restart, or for a worker that was forgotten).
+   */
+  void track(byte[] routingId, long nowNanos) {
+    byRoutingId.computeIfAbsent(key(routingId), k -> new Worker(routingId, k, nowNanos));
   }
 
-  /**
-   * The worker with this routing id acknowledged or answered a live stream. The first to claim a
-   * stream holds it until the stream ends or that worker is forgotten.
-   */
-  Claim claim(long streamId, byte[] routingId, long nowNanos) {
-    Worker owner = streamOwner.get(streamId);
-    if (owner != null) {
-      return java.util.Arrays.equals(owner.routingId, routingId) ? Claim.HELD : Claim.OTHERS;
-    }
-    if (finished.contains(streamId)) {
-      return Claim.OTHERS;
-    }
+  /** The worker took this long from acknowledging a stream to its response head. */
+  void latency(byte[] routingId, long nanos) {
     Worker w = byRoutingId.get(key(routingId));
-    if (w == null) {
-      // Frames before the hello (it is always first, so only after a router restart or a
-      // forgotten worker): track it anyway so resets can reach it.
-      w = new Worker(routingId, key(routingId), nowNanos);
-      byRoutingId.put(key(routingId), w);
-    }
-    streamOwner.put(streamId, w);
-    w.streams.put(streamId, nowNanos);
-    unanswered.add(streamId);
-    return Claim.FIRST;
-  }
-
-  /** The response head of the stream came: how long its worker took is a latency sample. */
-  void answered(long streamId, long nowNanos) {
-    Worker w = streamOwner.get(streamId);
-    if (w != null && unanswered.remove(streamId)) {
-      w.latency.sample(nowNanos - w.streams.get(streamId));
-    }
-  }
-
-  /** The routing id of the worker holding the stream, or null when unknown or over. */
-  byte[] ownerOf(long streamId) {
-    Worker w = streamOwner.get(streamId);
-    return w == null ? null : w.routingId;
-  }
-
-  /** The stream's worker is done with it (it ended it, or refused it: then it may go elsewhere). */
-  void streamEnded(long streamId) {
-    Worker w = streamOwner.remove(streamId);
     if (w != null) {
-      w.streams.remove(streamId);
+      w.latency.sample(nanos);
     }
-    unanswered.remove(streamId);
-  }
-
-  /**
-   * The stream is over for good (answered in full, or reset): no worker may claim it again. Its
-   * acknowledgement travels on another connection than its response and can arrive after it.
-   */
-  void streamFinished(long streamId) {
-    streamEnded(streamId);
-    finished.add(streamId);
   }
 
   /**
    * Forgets workers silent for longer than the liveness timeout (dead, or cut off), logging each,
-   * hands every stream they held to {@code lost} and each one's routing id to {@code gone}.
+   * and hands each one's routing id to {@code gone}.
    */
-  void expire(
-      long nowNanos,
-      java.util.function.LongConsumer lost,
-      java.util.function.Consumer<byte[]> gone) {
+  void expire(long nowNanos, Consumer<byte[]> gone) {
     for (Iterator<Worker> it = byRoutingId.values().iterator(); it.hasNext(); ) {
       Worker w = it.next();
       if (nowNanos - w.lastSeenNanos > livenessNanos) {
@@ -232,8 +175,8 @@ final class AddressedWorkers {
             "worker dead (silent): worker = {}, silent_ms = {}, in_flight = {}",
             w.name,
             TimeUnit.NANOSECONDS.toMillis(nowNanos - w.lastSeenNanos),
-            w.streams.size());
-        forget(w, lost, gone);
+            inFlight.applyAsInt(w.routingId));
+        gone.accept(w.routingId);
       }
     }
   }
@@ -248,29 +191,15 @@ final class AddressedWorkers {
   }
 
   /**
-   * The worker said it leaves: forgotten at once (no wait for its silence), and a stream it still
-   * holds is lost like a dead worker's.
+   * The worker said it leaves: forgotten at once (no wait for its silence), and handed to {@code
+   * gone}, so a stream it still holds is lost like a dead worker's.
    */
-  void left(
-      byte[] routingId,
-      int inFlight,
-      java.util.function.LongConsumer lost,
-      java.util.function.Consumer<byte[]> gone) {
+  void left(byte[] routingId, int inFlight, Consumer<byte[]> gone) {
     Worker w = byRoutingId.remove(key(routingId));
     if (w != null) {
       log.info("worker left: worker = {}, in_flight = {}", w.name, inFlight);
-      forget(w, lost, gone);
+      gone.accept(w.routingId);
     }
-  }
-
-  private void forget(
-      Worker w, java.util.function.LongConsumer lost, java.util.function.Consumer<byte[]> gone) {
-    for (long streamId : w.streams.keySet()) {
-      streamOwner.remove(streamId);
-      unanswered.remove(streamId);
-      lost.accept(streamId);
-    }
-    gone.accept(w.routingId);
   }
 
   int size() {
@@ -285,7 +214,7 @@ final class AddressedWorkers {
           new WorkerView(
               w.name,
               key(w.routingId),
-              w.streams.size(),
+              inFlight.applyAsInt(w.routingId),
               TimeUnit.NANOSECONDS.toMillis(nowNanos - w.lastSeenNanos),
               w.joinedAtMillis,
               w.latency.nanos() / 1e6,

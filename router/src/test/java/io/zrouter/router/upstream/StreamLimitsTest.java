@@ -15,7 +15,9 @@ import org.junit.jupiter.api.Test;
 class StreamLimitsTest {
   private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
 
-  private final AddressedWorkers workers = new AddressedWorkers(TimeUnit.SECONDS.toNanos(3));
+  private final StreamClaims claims = new StreamClaims();
+  private final AddressedWorkers workers =
+      new AddressedWorkers(TimeUnit.SECONDS.toNanos(3), claims::heldBy);
   private long now = 1_000_000_000L;
   private long nextStream = 1;
 
@@ -27,11 +29,19 @@ class StreamLimitsTest {
   private void serve(String worker, int count, long latencyMs) {
     for (int i = 0; i < count; i++) {
       long stream = nextStream++;
-      workers.claim(stream, id(worker), now);
-      workers.answered(stream, now + latencyMs * MS);
-      workers.streamEnded(stream);
+      claims.claim(stream, id(worker), now);
+      answered(stream, now + latencyMs * MS);
+      claims.release(stream);
     }
     now += latencyMs * MS;
+  }
+
+  /** What the tracker does with a response head: the worker's latency sample, if it is one. */
+  private void answered(long stream, long at) {
+    long latency = claims.answered(stream, at);
+    if (latency >= 0) {
+      workers.latency(claims.ownerOf(stream), latency);
+    }
   }
 
   private Map<String, Integer> limits() {
@@ -129,12 +139,12 @@ class StreamLimitsTest {
   @Test
   void aStreamAnsweredTwice_countsOnce_andStreamsThatNeverAnswer_countNever() {
     greet("a", 4);
-    workers.claim(1, id("a"), now);
-    workers.answered(1, now + 5 * MS);
-    workers.answered(1, now + 500 * MS);
-    workers.claim(2, id("a"), now);
-    workers.streamEnded(2); // refused or reset: no head
-    workers.answered(2, now + 900 * MS);
+    claims.claim(1, id("a"), now);
+    answered(1, now + 5 * MS);
+    answered(1, now + 500 * MS);
+    claims.claim(2, id("a"), now);
+    claims.release(2); // refused or reset: no head
+    answered(2, now + 900 * MS);
 
     assertThat(workers.snapshot(now))
         .singleElement()

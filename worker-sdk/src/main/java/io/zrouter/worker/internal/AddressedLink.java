@@ -4,6 +4,7 @@ import io.zrouter.shaded.org.zeromq.SocketType;
 import io.zrouter.shaded.org.zeromq.ZContext;
 import io.zrouter.shaded.org.zeromq.ZMQ;
 import io.zrouter.shaded.zmq.ZError;
+import io.zrouter.transport.SocketOptions;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,10 +55,9 @@ final class AddressedLink implements ReplyPath {
       ZContext context, PeerId router, int port, String endpoint, byte[] identity, byte[] hello) {
     ZMQ.Socket dealer = context.createSocket(SocketType.DEALER);
     try {
-      dealer.setLinger(0);
+      SocketOptions.applyToWorkerConnection(dealer);
       dealer.setIdentity(identity);
       dealer.setHelloMsg(hello);
-      SocketOptions.applyTo(dealer);
       dealer.connect(endpoint);
     } catch (RuntimeException e) {
       context.destroySocket(dealer);

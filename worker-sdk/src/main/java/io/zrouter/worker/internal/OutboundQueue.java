@@ -1,5 +1,6 @@
 package io.zrouter.worker.internal;
 
+import io.zrouter.transport.Wakeup;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.util.List;

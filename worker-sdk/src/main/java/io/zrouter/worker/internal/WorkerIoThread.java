@@ -7,6 +7,8 @@ import io.zrouter.proto.WorkerState;
 import io.zrouter.shaded.org.zeromq.SocketType;
 import io.zrouter.shaded.org.zeromq.ZContext;
 import io.zrouter.shaded.org.zeromq.ZMQ;
+import io.zrouter.transport.SocketOptions;
+import io.zrouter.transport.Wakeup;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -141,10 +143,9 @@ public final class WorkerIoThread {
     this.context = new ZContext(1);
     try {
       this.socket = context.createSocket(SocketType.ROUTER);
-      socket.setLinger(0);
+      SocketOptions.applyToWorkerConnection(socket);
       socket.setIdentity(workerId.getBytes(StandardCharsets.UTF_8));
       socket.setRouterMandatory(true);
-      SocketOptions.applyTo(socket);
       for (String endpoint : endpoints) {
         try {
           // messages from this router arrive with the endpoint as routing id: it names the host
@@ -489,7 +490,8 @@ public final class WorkerIoThread {
 
   /** Stopping: give frames still queued (the last handlers' ends) a bounded chance to go out. */
   private void flushBeforeClose() throws IOException {
-    long deadline = System.nanoTime() + Duration.ofMillis(SocketOptions.CLOSE_LINGER_MS).toNanos();
+    long deadline =
+        System.nanoTime() + Duration.ofMillis(SocketOptions.WORKER_CLOSE_LINGER_MS).toNanos();
     cycle();
     while ((!unsent.isEmpty() || !outbound.isEmpty()) && System.nanoTime() < deadline) {
       poller.poll(FULL_PIPE_RETRY_MS);
@@ -512,8 +514,8 @@ public final class WorkerIoThread {
     try {
       poller.close();
       // frames already handed to ZeroMQ get a bounded time to reach the routers
-      socket.setLinger(SocketOptions.CLOSE_LINGER_MS);
-      links.lingerOnClose(SocketOptions.CLOSE_LINGER_MS);
+      socket.setLinger(SocketOptions.WORKER_CLOSE_LINGER_MS);
+      links.lingerOnClose(SocketOptions.WORKER_CLOSE_LINGER_MS);
       context.close();
     } finally {
       wakeup.close();

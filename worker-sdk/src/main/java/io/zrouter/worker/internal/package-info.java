@@ -6,6 +6,6 @@
  * io.zrouter.worker.internal.RequestDispatcher} and the stream registry are confined to it. Handler
  * threads run {@link io.zrouter.worker.internal.HandlerTask}s and hand encoded frames to the IO
  * thread through the {@link io.zrouter.worker.internal.OutboundQueue} plus a {@link
- * io.zrouter.worker.internal.Wakeup}.
+ * io.zrouter.transport.Wakeup}.
  */
 package io.zrouter.worker.internal;

@@ -1,4 +1,4 @@
-package io.zrouter.worker.internal;
+package io.zrouter.transport;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -10,7 +10,8 @@ import java.nio.channels.SelectableChannel;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Wakes the IO thread out of its {@code ZMQ.Poller} when another thread queued work for it.
+ * Wakes a thread (the router's link thread, a worker's IO thread) out of its {@code ZMQ.Poller}
+ * when another thread queued work for it.
  *
  * <p>A {@link Pipe} whose source end is registered in the poller, plus a flag so producers write at
  * most one byte per drain cycle: {@link #signal()} writes only when it flips the flag from clear to

@@ -1,4 +1,4 @@
-package io.zrouter.worker.internal;
+package io.zrouter.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
