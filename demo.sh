@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts a zrouter demo on the default ports: a router on 127.0.0.1:8080 (workers connect
-# to tcp://127.0.0.1:5555) and two sample workers. Builds the jars first when needed.
-# Ctrl-C stops all three.
+# to tcp://127.0.0.1:5555), two sample workers for the default service, one serving the
+# path /billing and one serving the host api.localhost. Builds the jars first when needed.
+# Ctrl-C stops them all.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -12,7 +13,7 @@ ZMQ=tcp://127.0.0.1:5555
 
 stale() {
   [ ! -f "$ROUTER_JAR" ] || [ ! -f "$WORKER_JAR" ] && return 0
-  [ -n "$(find proto router worker-sdk sample-worker pom.xml -newer "$ROUTER_JAR" \
+  [ -n "$(find proto transport router worker-sdk sample-worker pom.xml -newer "$ROUTER_JAR" \
       \( -name '*.java' -o -name '*.proto' -o -name 'pom.xml' -o -name '*.properties' \) \
       -not -path '*/target/*' -print -quit)" ]
 }
@@ -35,20 +36,27 @@ java -jar "$WORKER_JAR" --connect "$ZMQ" --id w1 &
 pids+=($!)
 java -jar "$WORKER_JAR" --connect "$ZMQ" --id w2 &
 pids+=($!)
+java -jar "$WORKER_JAR" --connect "$ZMQ" --id billing1 --route /billing &
+pids+=($!)
+java -jar "$WORKER_JAR" --connect "$ZMQ" --id api1 --route api.localhost &
+pids+=($!)
 
 for _ in $(seq 1 100); do
   if curl -fsS "http://$HTTP/hello" >/dev/null 2>&1; then
     cat <<TXT
 
-zrouter is up: router on http://$HTTP, workers w1 and w2 on $ZMQ. Try:
+zrouter is up: router on http://$HTTP, workers w1 and w2 on $ZMQ, billing1 serving
+/billing and api1 serving the host api.localhost. Try:
 
-  curl http://$HTTP/hello
+  curl -i http://$HTTP/hello                          # x-service: default
+  curl -i http://$HTTP/billing/hello                  # x-service: /billing
+  curl -i -H 'Host: api.localhost' http://$HTTP/hello # x-service: api.localhost
   curl -N 'http://$HTTP/stream?n=5&interval_ms=500'
   curl --http2-prior-knowledge http://$HTTP/hello
   curl -X POST --data-binary @README.md http://$HTTP/sha256
   curl http://127.0.0.1:9090/_zrouter/workers      # admin: connected workers
 
-Ctrl-C stops the router and both workers.
+Ctrl-C stops the router and the workers.
 TXT
     wait
     exit 0

@@ -1,5 +1,6 @@
 package io.zrouter.sample;
 
+import io.zrouter.proto.RouteSpec;
 import io.zrouter.worker.Handler;
 import io.zrouter.worker.Request;
 import io.zrouter.worker.Response;
@@ -10,6 +11,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
@@ -18,7 +20,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The sample worker's endpoints: plain, echo, upload digest, streaming, bulk, slow, any status and
- * failure. Every response carries {@code x-worker-id}.
+ * failure. Every response carries {@code x-worker-id} and {@code x-service} (the routes its worker
+ * declared, or {@code default}).
  *
  * <table>
  *   <caption>Endpoints</caption>
@@ -53,6 +56,8 @@ public final class SampleHandler implements Handler {
   private static final Set<String> INLINE_PATHS = Set.of("/hello", "/echo", "/stats");
 
   private final String workerId;
+  private final String service;
+  private final List<String> mounts;
   private final ExecutionLog executionLog;
   private final AtomicLong cancelledStreams = new AtomicLong();
   private final AtomicLong activeStreams = new AtomicLong();
@@ -71,7 +76,7 @@ public final class SampleHandler implements Handler {
           Map.entry("/ws/ticker", new Route("GET", this::webSocketTicker)));
 
   public SampleHandler(String workerId) {
-    this(workerId, null);
+    this(workerId, List.of(), null);
   }
 
   /**
@@ -79,8 +84,41 @@ public final class SampleHandler implements Handler {
    * (for the chaos harness's duplicate count), or null.
    */
   public SampleHandler(String workerId, java.nio.file.Path executionLog) {
+    this(workerId, List.of(), executionLog);
+  }
+
+  /**
+   * {@code routes}: the routes the worker declared, named in {@code x-service} ("default" for
+   * none). Their path prefixes are mounts: {@code /billing/hello} is {@code /hello} to a worker
+   * that declared {@code /billing}.
+   */
+  public SampleHandler(String workerId, List<String> routes, java.nio.file.Path executionLog) {
     this.executionLog = executionLog == null ? null : new ExecutionLog(executionLog);
     this.workerId = workerId;
+    this.service = routes.isEmpty() ? "default" : String.join(", ", routes);
+    List<String> mounts = new java.util.ArrayList<>();
+    for (String route : routes) {
+      String prefix = RouteSpec.parse(route).path();
+      if (!prefix.isEmpty()) {
+        mounts.add(prefix);
+      }
+    }
+    mounts.sort((a, b) -> b.length() - a.length()); // the longest prefix first
+    this.mounts = List.copyOf(mounts);
+  }
+
+  /** The request's path below the worker's mount, if it is under one. */
+  private String localPath(Request request) {
+    String path = request.path();
+    for (String mount : mounts) {
+      if (path.equals(mount)) {
+        return "/";
+      }
+      if (path.startsWith(mount) && path.charAt(mount.length()) == '/') {
+        return path.substring(mount.length());
+      }
+    }
+    return path;
   }
 
   /** Endless streams ({@code /stream?n=0}) that ended because the stream was cancelled. */
@@ -102,7 +140,7 @@ public final class SampleHandler implements Handler {
     if (executionLog != null && request.header("x-chaos-id") != null) {
       return false;
     }
-    String path = request.path();
+    String path = localPath(request);
     return INLINE_PATHS.contains(path) || path.startsWith("/status/");
   }
 
@@ -113,7 +151,8 @@ public final class SampleHandler implements Handler {
       executionLog.executed(chaosId);
     }
     response.header("x-worker-id", workerId);
-    String path = request.path();
+    response.header("x-service", service);
+    String path = localPath(request);
     Route route = routes.get(path);
     if (route == null && path.startsWith("/status/")) {
       route = new Route("GET", this::status);
@@ -265,7 +304,7 @@ public final class SampleHandler implements Handler {
   }
 
   private void status(Request request, Response response) throws BadRequest {
-    String text = request.path().substring("/status/".length());
+    String text = localPath(request).substring("/status/".length());
     int status = (int) parse("status", text, 200, 599);
     response.status(status).end();
   }

@@ -38,11 +38,16 @@ public final class SampleWorker {
     Worker.Builder builder =
         Worker.builder()
             .id(id)
-            .handler(delayed(new SampleHandler(id, options.executionLog()), options.delayMs()))
-            .drainTimeout(options.drainTimeout());
+            .handler(
+                delayed(
+                    new SampleHandler(id, options.routes(), options.executionLog()),
+                    options.delayMs()))
+            .drainTimeout(options.drainTimeout())
+            .onRefused(SampleWorker::refused);
     options.endpoints().forEach(builder::connect);
     Worker worker;
     try {
+      options.routes().forEach(builder::route);
       if (options.concurrency() != null) {
         builder.concurrency(options.concurrency());
       }
@@ -54,6 +59,15 @@ public final class SampleWorker {
     }
     // the worker's threads keep the JVM alive; the hook drains it on SIGTERM / Ctrl-C
     Runtime.getRuntime().addShutdownHook(new Thread(worker::close, "sample-worker-shutdown"));
+  }
+
+  /**
+   * The router refused this worker's routes (they conflict with a running service's): say why and
+   * exit with status 3, from another thread, as exiting runs the hook that closes the worker.
+   */
+  private static void refused(String reason) {
+    System.err.println("sample-worker: the router refused this worker: " + reason);
+    new Thread(() -> System.exit(3), "sample-worker-refused").start();
   }
 
   /** The handler, made {@code delayMs} slower per request (a slow worker for benchmarks). */

@@ -9,6 +9,7 @@ import java.util.List;
  * @param endpoints router endpoints to connect to; never empty
  * @param id the worker id, or null for a generated one
  * @param concurrency handler threads, or null for the SDK's default
+ * @param routes the routes it declares ({@code --route}, repeatable); empty: the default service
  * @param help whether {@code --help} was given
  */
 public record SampleWorkerOptions(
@@ -18,6 +19,7 @@ public record SampleWorkerOptions(
     java.time.Duration drainTimeout,
     java.nio.file.Path executionLog,
     int delayMs,
+    List<String> routes,
     boolean help) {
 
   /** The router endpoint used when no {@code --connect} is given. */
@@ -31,6 +33,9 @@ public record SampleWorkerOptions(
         --connect ENDPOINT   router endpoint to connect to; repeatable
                              (default tcp://127.0.0.1:5555)
         --id ID              worker id (default: sample- plus a random suffix)
+        --route ROUTE        serve this route: api.example.com, *.example.com, /billing or
+                             api.example.com/v2; repeatable. Workers with the same routes form
+                             one service (default: none, the default service)
         --concurrency N      handlers at once (default: 200, virtual threads on Java 21+)
         --drain-timeout DUR  on SIGTERM, how long in-flight requests may finish, e.g. 30s,
                              500ms (default 30s); new requests go to other workers meanwhile
@@ -58,6 +63,7 @@ public record SampleWorkerOptions(
     java.time.Duration drainTimeout = java.time.Duration.ofSeconds(30);
     java.nio.file.Path executionLog = null;
     int delayMs = 0;
+    List<String> routes = new ArrayList<>();
     boolean help = false;
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
@@ -75,7 +81,8 @@ public record SampleWorkerOptions(
             "--concurrency",
             "--drain-timeout",
             "--exec-log",
-            "--delay-ms" -> {
+            "--delay-ms",
+            "--route" -> {
           if (value == null) {
             if (i + 1 >= args.length) {
               throw new UsageException(name + " needs a value");
@@ -91,6 +98,7 @@ public record SampleWorkerOptions(
             case "--drain-timeout" -> drainTimeout = parseDuration(value);
             case "--exec-log" -> executionLog = java.nio.file.Path.of(value);
             case "--delay-ms" -> delayMs = parseDelay(value);
+            case "--route" -> routes.add(value);
             default -> concurrency = parseConcurrency(value);
           }
         }
@@ -101,7 +109,14 @@ public record SampleWorkerOptions(
       endpoints.add(DEFAULT_ENDPOINT);
     }
     return new SampleWorkerOptions(
-        List.copyOf(endpoints), id, concurrency, drainTimeout, executionLog, delayMs, help);
+        List.copyOf(endpoints),
+        id,
+        concurrency,
+        drainTimeout,
+        executionLog,
+        delayMs,
+        List.copyOf(routes),
+        help);
   }
 
   private static int parseDelay(String value) throws UsageException {

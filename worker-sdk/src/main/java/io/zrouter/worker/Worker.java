@@ -1,5 +1,6 @@
 package io.zrouter.worker;
 
+import io.zrouter.proto.RouteSpec;
 import io.zrouter.transport.Wakeup;
 import io.zrouter.worker.internal.HandlerTask;
 import io.zrouter.worker.internal.HandlerThreads;
@@ -15,10 +16,12 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -190,8 +193,35 @@ public final class Worker implements AutoCloseable {
     private boolean virtualThreads = true;
     private Handler handler;
     private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
+    private final Set<RouteSpec> routes = new LinkedHashSet<>();
+    private Consumer<String> onRefused;
 
     private Builder() {}
+
+    /**
+     * Declares a route this worker serves: a host ({@code api.example.com}, or {@code
+     * *.example.com}), a path prefix ({@code /billing}), or both ({@code api.example.com/v2}).
+     * Repeatable. Workers that declare the same set of routes form one service and share its
+     * traffic; a worker that declares none serves the default service, which gets what no route
+     * matches. See docs/services.md.
+     *
+     * @throws IllegalArgumentException when the route is malformed; the message says why
+     */
+    public Builder route(String route) {
+      routes.add(RouteSpec.parse(route));
+      return this;
+    }
+
+    /**
+     * What to do when a router refuses this worker's routes (they conflict with a running
+     * service's, or the router has no port left for a new service): called once, on the worker's IO
+     * thread, with the router's reason. Default: log it and close the worker. A process that runs
+     * one worker should exit with a non-zero status.
+     */
+    public Builder onRefused(Consumer<String> listener) {
+      this.onRefused = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
 
     /**
      * Adds a router endpoint to connect to, e.g. {@code tcp://127.0.0.1:5555}. Repeatable (an
@@ -296,22 +326,51 @@ public final class Worker implements AutoCloseable {
               threads);
       RequestDispatcher dispatcher =
           new RequestDispatcher(handler, pool, outbound, workerId, concurrency);
+      if (!routes.isEmpty()) {
+        for (String endpoint : connectTo) {
+          if (!endpoint.startsWith("tcp://")) {
+            throw new IllegalArgumentException(
+                "a worker with routes connects over tcp:// only: " + endpoint);
+          }
+        }
+      }
+      Worker[] started = new Worker[1];
+      Consumer<String> refused =
+          onRefused != null
+              ? onRefused
+              : reason -> {
+                log.error(
+                    "router refused this worker's routes, closing id = {}: {}", workerId, reason);
+                Thread closer = new Thread(() -> started[0].close(), "zrouter-refused-" + workerId);
+                closer.start();
+              };
       WorkerIoThread io;
       try {
-        io = new WorkerIoThread(workerId, connectTo, concurrency, wakeup, outbound, dispatcher);
+        io =
+            new WorkerIoThread(
+                workerId,
+                connectTo,
+                concurrency,
+                List.copyOf(routes),
+                refused,
+                wakeup,
+                outbound,
+                dispatcher);
       } catch (RuntimeException e) {
         pool.shutdownNow();
         wakeup.close();
         throw e;
       }
+      started[0] = new Worker(workerId, connectTo, drainTimeout, pool, threads, outbound, io);
       io.start();
       log.info(
-          "worker started id = {} endpoints = {} concurrency = {} virtual_threads = {}",
+          "worker started id = {} endpoints = {} concurrency = {} virtual_threads = {} routes = {}",
           workerId,
           connectTo,
           concurrency,
-          threads.virtual());
-      return new Worker(workerId, connectTo, drainTimeout, pool, threads, outbound, io);
+          threads.virtual(),
+          routes.isEmpty() ? "none (default service)" : routes);
+      return started[0];
     }
   }
 }

@@ -51,6 +51,8 @@ public final class RouterCommandLine {
         "  --io-threads N            HTTP event loop threads (default one per core)",
         "  --slow-worker-limit on|off  limit the streams of a worker far slower than the others",
         "                            (default on; off: plain round-robin among workers with room)",
+        "  --service-ports FIRST-LAST  where the dispatch sockets of services (workers declaring",
+        "                            routes) bind, for firewalls (default: ports the OS picks)",
         "  --help                    show this help",
         "",
         "DURATION: 500ms, 5s, 2m, 1h.  SIZE: bytes, or with k, m, g (binary).",
@@ -108,6 +110,7 @@ public final class RouterCommandLine {
                   config.withAdminListen(value.equals("off") ? null : parseHostPort(value));
               case "--io-threads" -> config.withIoThreads(Integer.parseInt(value));
               case "--slow-worker-limit" -> config.withLimitSlowWorkers(parseOnOff(value));
+              case "--service-ports" -> config.withServicePorts(PortRange.parse(value));
               default -> throw new UsageException("unknown flag: " + flag + " (see --help)");
             };
       } catch (IllegalArgumentException | ArithmeticException e) {

@@ -27,6 +27,8 @@ import java.util.Objects;
  * @param limitSlowWorkers whether a worker far slower than the others is limited to fewer streams
  *     (docs/protocol.md, "Load sharing"); off gives plain round-robin among the workers that are
  *     not at capacity
+ * @param servicePorts where services' dispatch sockets bind (docs/services.md); null: ports the OS
+ *     picks
  */
 public record RouterConfig(
     InetSocketAddress listen,
@@ -41,7 +43,8 @@ public record RouterConfig(
     int maxHeaderSize,
     TlsFiles tls,
     InetSocketAddress adminListen,
-    boolean limitSlowWorkers) {
+    boolean limitSlowWorkers,
+    PortRange servicePorts) {
 
   /** PEM files: the certificate chain and its PKCS#8 private key. */
   public record TlsFiles(Path certChain, Path privateKey) {
@@ -87,7 +90,8 @@ public record RouterConfig(
         16 * 1024,
         null,
         new InetSocketAddress("127.0.0.1", 9090),
-        true);
+        true,
+        null);
   }
 
   public RouterConfig withListen(InetSocketAddress value) {
@@ -168,6 +172,12 @@ public record RouterConfig(
     return c.build();
   }
 
+  public RouterConfig withServicePorts(PortRange value) {
+    Copy c = new Copy(this);
+    c.servicePorts = value;
+    return c.build();
+  }
+
   /** A mutable copy, so that each {@code with*} method names only the field it changes. */
   private static final class Copy {
     InetSocketAddress listen;
@@ -183,6 +193,7 @@ public record RouterConfig(
     TlsFiles tls;
     InetSocketAddress adminListen;
     boolean limitSlowWorkers;
+    PortRange servicePorts;
 
     Copy(RouterConfig from) {
       listen = from.listen;
@@ -198,6 +209,7 @@ public record RouterConfig(
       tls = from.tls;
       adminListen = from.adminListen;
       limitSlowWorkers = from.limitSlowWorkers;
+      servicePorts = from.servicePorts;
     }
 
     RouterConfig build() {
@@ -214,7 +226,8 @@ public record RouterConfig(
           maxHeaderSize,
           tls,
           adminListen,
-          limitSlowWorkers);
+          limitSlowWorkers,
+          servicePorts);
     }
   }
 }

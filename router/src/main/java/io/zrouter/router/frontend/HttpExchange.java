@@ -287,6 +287,12 @@ final class HttpExchange implements ProxyStream {
     flush();
   }
 
+  @Override
+  public void onNoRoute(String authority, String path) {
+    replyLocally(Reason.NO_ROUTE, "host " + authority + ", path " + path, null);
+    flush();
+  }
+
   /**
    * The worker has --request-timeout to answer, counted from the last request body bytes the client
    * sent: an upload that takes longer than that but keeps moving is not cut off.
@@ -337,10 +343,14 @@ final class HttpExchange implements ProxyStream {
   }
 
   private void replyLocally(Reason reason, ResetReason upstreamReset) {
+    replyLocally(reason, null, upstreamReset);
+  }
+
+  private void replyLocally(Reason reason, String detail, ResetReason upstreamReset) {
     if (state != State.AWAITING_HEAD) {
       return;
     }
-    write(LocalReply.of(reason, requestId, ctx.alloc()));
+    write(LocalReply.of(reason, detail, requestId, ctx.alloc()));
     finish(upstreamReset);
   }
 

@@ -15,6 +15,7 @@ final class LocalReply {
   /** Why the router answered a request itself. */
   enum Reason {
     NO_WORKER(HttpResponseStatus.SERVICE_UNAVAILABLE, "no worker available"),
+    NO_ROUTE(HttpResponseStatus.NOT_FOUND, "no service for this host and path"),
     TIMEOUT(HttpResponseStatus.GATEWAY_TIMEOUT, "worker did not answer in time"),
     BAD_UPSTREAM_RESPONSE(HttpResponseStatus.BAD_GATEWAY, "worker sent an invalid response"),
     UPSTREAM_RESET(HttpResponseStatus.BAD_GATEWAY, "worker failed before responding"),
@@ -39,7 +40,17 @@ final class LocalReply {
 
   /** A complete response with a short text body, {@code zrouter: <message>}. */
   static FullHttpResponse of(Reason reason, String requestId, ByteBufAllocator alloc) {
-    String text = "zrouter: " + reason.message + "\n";
+    return of(reason, null, requestId, alloc);
+  }
+
+  /**
+   * As {@link #of(Reason, String, ByteBufAllocator)}, with {@code detail} after the message (the
+   * host and path a 404 found no service for), shortened and stripped of control characters.
+   */
+  static FullHttpResponse of(
+      Reason reason, String detail, String requestId, ByteBufAllocator alloc) {
+    String text =
+        "zrouter: " + reason.message + (detail == null ? "" : ": " + clean(detail)) + "\n";
     FullHttpResponse response =
         new DefaultFullHttpResponse(
             HttpVersion.HTTP_1_1, reason.status, ByteBufUtil.writeUtf8(alloc, text));
@@ -51,5 +62,14 @@ final class LocalReply {
       response.headers().set(ForwardedHeaders.X_REQUEST_ID, requestId);
     }
     return response;
+  }
+
+  private static String clean(String detail) {
+    StringBuilder out = new StringBuilder(Math.min(detail.length(), 200));
+    for (int i = 0; i < detail.length() && out.length() < 200; i++) {
+      char c = detail.charAt(i);
+      out.append(c < 0x20 || c == 0x7f ? '?' : c);
+    }
+    return out.toString();
   }
 }

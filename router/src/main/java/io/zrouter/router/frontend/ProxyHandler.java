@@ -168,7 +168,15 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
     proxy
         .link()
-        .dispatch(new Dispatch(current, parts, System.nanoTime(), idempotent, !first.complete()));
+        .dispatch(
+            new Dispatch(
+                current,
+                parts,
+                System.nanoTime(),
+                idempotent,
+                !first.complete(),
+                p.request().headers().get(HttpHeaderNames.HOST, ""),
+                RequestEncoder.originForm(p.request().uri())));
   }
 
   @Override

@@ -317,6 +317,12 @@ final class WebSocketExchange implements ProxyStream {
     flush();
   }
 
+  @Override
+  public void onNoRoute(String authority, String path) {
+    fail(Reason.NO_ROUTE, null);
+    flush();
+  }
+
   private void onTimeout() {
     if (state == State.AWAITING_HEAD) {
       log.debug("no answer to websocket upgrade in time: stream = {}", id);

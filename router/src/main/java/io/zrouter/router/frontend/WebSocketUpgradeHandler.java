@@ -130,7 +130,15 @@ final class WebSocketUpgradeHandler extends ChannelInboundHandlerAdapter {
     // response head) ends that, as the session is not idempotent.
     proxy
         .link()
-        .dispatch(new Dispatch(current, new byte[][] {head}, System.nanoTime(), true, false));
+        .dispatch(
+            new Dispatch(
+                current,
+                new byte[][] {head},
+                System.nanoTime(),
+                true,
+                false,
+                request.headers().get(HttpHeaderNames.HOST, ""),
+                RequestEncoder.originForm(request.uri())));
   }
 
   private static void replyAndClose(ChannelHandlerContext ctx, Reason reason, String requestId) {

@@ -34,6 +34,14 @@ public interface ProxyStream {
   /** No worker took the request within the configured wait. */
   void onNoWorker();
 
+  /**
+   * No service's route matches the request, and no worker serves the default service: 404.
+   *
+   * @param authority the request's host, as it came
+   * @param path its target's path
+   */
+  void onNoRoute(String authority, String path);
+
   /** Called after a batch of callbacks so writes reach the client in one flush. */
   void flush();
 }

@@ -43,6 +43,12 @@ final class AddressedWorkers {
 
     int maxStreams = StreamLimits.NONE;
 
+    /** Its service, from its hello; null until then, and for a worker the router refused. */
+    ServiceLane lane;
+
+    /** Its hello was refused: it gets nothing but the refusal. */
+    boolean refused;
+
     Worker(byte[] routingId, String name, long nowNanos) {
       this.routingId = routingId;
       this.name = name;
@@ -67,7 +73,11 @@ final class AddressedWorkers {
     return StreamClaims.key(routingId);
   }
 
-  void hello(byte[] routingId, String name, int concurrency, long nowNanos) {
+  /**
+   * A worker said hello. {@code lane}: the service it joins; null when the router refused it (it is
+   * still greeted, so the refusal can reach it).
+   */
+  void hello(byte[] routingId, String name, int concurrency, long nowNanos, ServiceLane lane) {
     Worker w =
         byRoutingId.computeIfAbsent(key(routingId), k -> new Worker(routingId, name, nowNanos));
     w.lastSeenNanos = nowNanos;
@@ -75,11 +85,17 @@ final class AddressedWorkers {
     if (!w.greeted) {
       w.greeted = true;
       w.name = name;
-      log.info(
-          "worker joined: worker = {}, concurrency = {}, workers = {}",
-          name,
-          concurrency,
-          byRoutingId.size());
+      w.lane = lane;
+      w.refused = lane == null;
+      if (lane != null) {
+        lane.workerJoined();
+        log.info(
+            "worker joined: worker = {}, service = {}, concurrency = {}, workers = {}",
+            name,
+            lane.name,
+            concurrency,
+            byRoutingId.size());
+      }
     }
   }
 
@@ -99,12 +115,15 @@ final class AddressedWorkers {
 
   /** Sets every worker's stream limit from the latencies measured so far, logging each change. */
   void updateStreamLimits() {
-    List<TypicalLatency> latencies = new ArrayList<>(byRoutingId.size());
+    // Per service: apps differ in latency on purpose, so a worker is slow only next to its peers.
+    Map<ServiceLane, List<TypicalLatency>> byService = new HashMap<>();
     for (Worker w : byRoutingId.values()) {
-      latencies.add(w.latency);
+      byService.computeIfAbsent(w.lane, l -> new ArrayList<>()).add(w.latency);
     }
-    long median = StreamLimits.reference(latencies);
+    Map<ServiceLane, Long> medians = new HashMap<>();
+    byService.forEach((lane, latencies) -> medians.put(lane, StreamLimits.reference(latencies)));
     for (Worker w : byRoutingId.values()) {
+      long median = medians.get(w.lane);
       int next = StreamLimits.next(w.maxStreams, w.latency, median, w.concurrency);
       if (next != w.maxStreams) {
         if (next == StreamLimits.NONE) {
@@ -176,9 +195,16 @@ final class AddressedWorkers {
             w.name,
             TimeUnit.NANOSECONDS.toMillis(nowNanos - w.lastSeenNanos),
             inFlight.applyAsInt(w.routingId));
-        gone.accept(w.routingId);
+        forget(w, nowNanos, gone);
       }
     }
+  }
+
+  private static void forget(Worker w, long nowNanos, Consumer<byte[]> gone) {
+    if (w.lane != null) {
+      w.lane.workerLeft(nowNanos);
+    }
+    gone.accept(w.routingId);
   }
 
   /** The worker said it drains: it refuses new requests and finishes what it holds. */
@@ -194,11 +220,11 @@ final class AddressedWorkers {
    * The worker said it leaves: forgotten at once (no wait for its silence), and handed to {@code
    * gone}, so a stream it still holds is lost like a dead worker's.
    */
-  void left(byte[] routingId, int inFlight, Consumer<byte[]> gone) {
+  void left(byte[] routingId, int inFlight, long nowNanos, Consumer<byte[]> gone) {
     Worker w = byRoutingId.remove(key(routingId));
     if (w != null) {
       log.info("worker left: worker = {}, in_flight = {}", w.name, inFlight);
-      gone.accept(w.routingId);
+      forget(w, nowNanos, gone);
     }
   }
 
@@ -219,7 +245,8 @@ final class AddressedWorkers {
               w.joinedAtMillis,
               w.latency.nanos() / 1e6,
               w.maxStreams,
-              w.draining));
+              w.draining,
+              w.refused ? "refused" : w.lane == null ? "" : w.lane.name));
     }
     views.sort((a, b) -> a.routingId().compareTo(b.routingId()));
     return views;

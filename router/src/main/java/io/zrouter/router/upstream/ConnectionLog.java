@@ -25,6 +25,11 @@ final class ConnectionLog implements AutoCloseable {
     events.connect(endpoint);
   }
 
+  /** Connections whose handshake completed and that have not closed since. */
+  int count() {
+    return connections;
+  }
+
   ZMQ.Socket socket() {
     return events;
   }

@@ -14,7 +14,10 @@ import io.zrouter.router.stream.ProxyStream;
  * @param bodyFollows the body continues after these parts, as follow-ups to the worker that accepts
  *     it: the stream hears of the acknowledgement, and the request can never be replayed from these
  *     parts alone after that
+ * @param authority the request's host (with any port), which picks its service; may be empty
+ * @param path the request target's path (a query may follow), which picks its service
  * @param refusals how many workers refused it so far (all busy, or draining)
+ * @param lane the service it goes to; null until the link has matched its routes
  */
 public record Dispatch(
     ProxyStream stream,
@@ -22,21 +25,33 @@ public record Dispatch(
     long queuedAtNanos,
     boolean idempotent,
     boolean bodyFollows,
-    int refusals)
+    String authority,
+    String path,
+    int refusals,
+    ServiceLane lane)
     implements LinkCommand {
 
-  /** A fresh request, refused by nobody yet. */
+  /** A fresh request from an event loop, refused by nobody yet, its service not yet picked. */
   public Dispatch(
       ProxyStream stream,
       byte[][] parts,
       long queuedAtNanos,
       boolean idempotent,
-      boolean bodyFollows) {
-    this(stream, parts, queuedAtNanos, idempotent, bodyFollows, 0);
+      boolean bodyFollows,
+      String authority,
+      String path) {
+    this(stream, parts, queuedAtNanos, idempotent, bodyFollows, authority, path, 0, null);
   }
 
   Dispatch refusedOnceMore() {
-    return new Dispatch(stream, parts, queuedAtNanos, idempotent, bodyFollows, refusals + 1);
+    return new Dispatch(
+        stream, parts, queuedAtNanos, idempotent, bodyFollows, authority, path, refusals + 1, lane);
+  }
+
+  /** The same request, bound for {@code lane}. */
+  Dispatch inLane(ServiceLane lane) {
+    return new Dispatch(
+        stream, parts, queuedAtNanos, idempotent, bodyFollows, authority, path, refusals, lane);
   }
 
   /**

@@ -3,7 +3,10 @@ package io.zrouter.router.upstream;
 import io.zrouter.proto.Frame;
 import io.zrouter.proto.FrameCodec;
 import io.zrouter.router.stream.ProxyStream;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -52,7 +55,11 @@ final class DispatchTracker {
   }
 
   private final Effects effects;
-  private final HeldRequests held;
+  private final long workerWaitNanos;
+
+  /** Held requests, one queue per service, so a service without workers never holds another's. */
+  private final Map<ServiceLane, HeldRequests> held = new LinkedHashMap<>();
+
   private final UnacceptedRequests unacknowledged;
   private final RefusedRequests refused = new RefusedRequests();
   private final StreamClaims claims = new StreamClaims();
@@ -68,35 +75,64 @@ final class DispatchTracker {
   private long nextSweepNanos;
 
   DispatchTracker(long workerWaitNanos, long acceptTimeoutNanos, Effects effects) {
-    this.held = new HeldRequests(workerWaitNanos);
+    this.workerWaitNanos = workerWaitNanos;
     this.unacknowledged = new UnacceptedRequests(acceptTimeoutNanos);
     this.effects = effects;
   }
 
-  /** A new request from an event loop: held until a worker can take it. */
+  private HeldRequests heldFor(ServiceLane lane) {
+    return held.computeIfAbsent(lane, l -> new HeldRequests(workerWaitNanos));
+  }
+
+  /** A new request from an event loop, its service picked: held until a worker can take it. */
   void onQueued(Dispatch d) {
-    held.add(d);
+    if (d.lane() == null) {
+      throw new IllegalArgumentException("no service picked for stream " + d.stream().id());
+    }
+    heldFor(d.lane()).add(d);
   }
 
   boolean hasHeld() {
-    return !held.isEmpty();
+    for (HeldRequests queue : held.values()) {
+      if (!queue.isEmpty()) {
+        return true;
+      }
+    }
+    return false;
   }
 
-  /** The next held request to send, or null when none is held. */
-  Dispatch nextToSend() {
+  /** The services with held requests, in the order they first held one. */
+  List<ServiceLane> lanesHolding() {
+    List<ServiceLane> lanes = new ArrayList<>(held.size());
+    held.forEach(
+        (lane, queue) -> {
+          if (!queue.isEmpty()) {
+            lanes.add(lane);
+          }
+        });
+    return lanes;
+  }
+
+  /** The next request held for the service to send, or null when it holds none. */
+  Dispatch nextToSend(ServiceLane lane) {
+    HeldRequests queue = held.get(lane);
+    if (queue == null) {
+      return null;
+    }
     Dispatch d;
-    while ((d = held.peek()) != null && claims.ownerOf(d.stream().id()) != null) {
-      held.removeFirst(); // a late acknowledgement claimed it while it waited here
+    while ((d = queue.peek()) != null && claims.ownerOf(d.stream().id()) != null) {
+      queue.removeFirst(); // a late acknowledgement claimed it while it waited here
     }
     return d;
   }
 
-  /** {@link #nextToSend()}'s request went out. */
+  /** {@link #nextToSend}'s request went out. */
   void onSent(Dispatch d, long nowNanos) {
-    if (held.peek() != d) {
+    HeldRequests queue = held.get(d.lane());
+    if (queue == null || queue.peek() != d) {
       throw new IllegalStateException("sent a request that is not next: stream " + d.stream().id());
     }
-    held.removeFirst();
+    queue.removeFirst();
     unacknowledged.sent(d, nowNanos);
     replayable.put(d.stream().id(), d);
   }
@@ -195,7 +231,7 @@ final class DispatchTracker {
       Dispatch again = replayable.remove(streamId);
       if (again != null && again.idempotent() && !again.bodyFollows() && !again.stream().isDone()) {
         log.info("worker died before answering stream {}; sending it to another worker", streamId);
-        held.addFirst(again);
+        heldFor(again.lane()).addFirst(again);
       } else {
         effects.lost(streamId);
       }
@@ -211,9 +247,9 @@ final class DispatchTracker {
         nowNanos,
         d -> {
           log.debug("no worker acknowledged stream {} in time; sending it again", d.stream().id());
-          held.addFirst(d);
+          heldFor(d.lane()).addFirst(d);
         });
-    refused.release(nowNanos, held::addFirst);
+    refused.release(nowNanos, d -> heldFor(d.lane()).addFirst(d));
     if (nowNanos - nextSweepNanos >= 0) {
       nextSweepNanos = nowNanos + SWEEP_NANOS;
       replayable.values().removeIf(d -> d.stream().isDone());
@@ -222,14 +258,27 @@ final class DispatchTracker {
 
   /** Gives up on held requests whose worker wait is over: their clients get 503. */
   void giveUpWaiting(long nowNanos) {
-    held.expire(nowNanos, d -> effects.noWorker(d.stream()));
+    for (HeldRequests queue : held.values()) {
+      queue.expire(nowNanos, d -> effects.noWorker(d.stream()));
+    }
+  }
+
+  /** The service is retired: what it still held gets no worker. */
+  void onLaneRetired(ServiceLane lane) {
+    HeldRequests queue = held.remove(lane);
+    if (queue != null) {
+      queue.drain(d -> effects.noWorker(d.stream()));
+    }
   }
 
   /** Nanoseconds until {@link #requeueDue} or {@link #giveUpWaiting} has work; MAX_VALUE: none. */
   long nanosUntilNextDeadline(long nowNanos) {
     long next =
         Math.min(unacknowledged.nanosUntilNextTimeout(nowNanos), refused.nanosUntilNext(nowNanos));
-    return Math.min(next, held.nanosUntilNextExpiry(nowNanos));
+    for (HeldRequests queue : held.values()) {
+      next = Math.min(next, queue.nanosUntilNextExpiry(nowNanos));
+    }
+    return next;
   }
 
   /** The routing id of the worker holding the stream, or null when none does. */

@@ -19,17 +19,21 @@ final class Endpoints {
   }
 
   /**
-   * Where the addressed socket binds, for a dispatch socket asked to bind at {@code configured} and
-   * bound at {@code bound}: same host, port + 1, or any free port when the dispatch port was left
-   * to the OS ({@code *}); null for non-TCP endpoints.
+   * Where the addressed socket binds, for a dispatch socket bound at {@code bound}: same host, port
+   * + 1, always (a worker with routes finds it there before any request names it); null for non-TCP
+   * endpoints.
    */
-  static String addressedFor(String configured, String bound) {
+  static String addressedFor(String bound) {
     Matcher m = TCP.matcher(bound);
     if (!m.matches()) {
       return null;
     }
-    String port =
-        configured.endsWith(":*") ? "*" : Integer.toString(Integer.parseInt(m.group(2)) + 1);
-    return "tcp://" + m.group(1) + ":" + port;
+    return "tcp://" + m.group(1) + ":" + (Integer.parseInt(m.group(2)) + 1);
+  }
+
+  /** {@code tcp://HOST:PORT} on the host of a bound TCP endpoint; null when it is not TCP. */
+  static String onHostOf(String bound, String port) {
+    Matcher m = TCP.matcher(bound);
+    return m.matches() ? "tcp://" + m.group(1) + ":" + port : null;
   }
 }

@@ -60,6 +60,16 @@ final class HeldRequests {
         });
   }
 
+  /** Hands every request still wanted to {@code each}, and empties the queue. */
+  void drain(Consumer<Dispatch> each) {
+    Dispatch d;
+    while ((d = queue.pollFirst()) != null) {
+      if (!d.stream().isDone()) {
+        each.accept(d);
+      }
+    }
+  }
+
   /** Nanoseconds until the next request's wait is over; Long.MAX_VALUE when none is held. */
   long nanosUntilNextExpiry(long nowNanos) {
     long next = Long.MAX_VALUE;

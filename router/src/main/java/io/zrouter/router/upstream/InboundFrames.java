@@ -14,8 +14,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Decodes the frames workers send and sends each where it belongs: a connection-level frame (hello,
- * heartbeat, drain and leave) to {@link AddressedWorkers}, a stream's frame through {@link
- * DispatchTracker} to its stream's event loop, in a {@link ResponseBatch}. Link thread only.
+ * heartbeat, drain and leave) to {@link AddressedWorkers}, a hello's routes to {@link ServiceLanes}
+ * too, a stream's frame through {@link DispatchTracker} to its stream's event loop, in a {@link
+ * ResponseBatch}. Link thread only.
  */
 final class InboundFrames {
   private static final Logger log = LoggerFactory.getLogger(InboundFrames.class);
@@ -23,6 +24,7 @@ final class InboundFrames {
   private final StreamRegistry registry;
   private final DispatchTracker tracker;
   private final AddressedWorkers workers;
+  private final ServiceLanes services;
   private final AddressedOutbox outbox;
   private final ResponseBatch batch;
   private final String routerId;
@@ -36,6 +38,7 @@ final class InboundFrames {
       StreamRegistry registry,
       DispatchTracker tracker,
       AddressedWorkers workers,
+      ServiceLanes services,
       AddressedOutbox outbox,
       ResponseBatch batch,
       String routerId,
@@ -43,6 +46,7 @@ final class InboundFrames {
     this.registry = registry;
     this.tracker = tracker;
     this.workers = workers;
+    this.services = services;
     this.outbox = outbox;
     this.batch = batch;
     this.routerId = routerId;
@@ -83,8 +87,14 @@ final class InboundFrames {
     switch (frame.getKindCase()) {
       case WORKER_HELLO -> {
         WorkerHello hello = frame.getWorkerHello();
-        workers.hello(worker, hello.getWorkerId(), hello.getConcurrency(), nowNanos);
-        outbox.send(worker, LinkFrames.routerHello(routerId));
+        ServiceLanes.Answer answer =
+            services.onHello(hello.getWorkerId(), hello.getRoutesList(), nowNanos);
+        workers.hello(worker, hello.getWorkerId(), hello.getConcurrency(), nowNanos, answer.lane());
+        outbox.send(
+            worker,
+            answer.lane() == null
+                ? LinkFrames.routerRefusal(routerId, answer.refusal())
+                : LinkFrames.routerHello(routerId, answer.lane().port));
       }
       case HEARTBEAT -> {
         // seen above: that is all a heartbeat says
@@ -93,7 +103,7 @@ final class InboundFrames {
         WorkerState state = frame.getWorkerState();
         switch (state.getPhase()) {
           case PHASE_DRAINING -> workers.draining(worker, state.getInFlight());
-          case PHASE_LEAVING -> workers.left(worker, state.getInFlight(), workerGone);
+          case PHASE_LEAVING -> workers.left(worker, state.getInFlight(), nowNanos, workerGone);
           default -> log.debug("ignoring worker state {}", state.getPhase());
         }
       }

@@ -36,15 +36,29 @@ final class LinkFrames {
 
   /**
    * The answer to a worker's hello on its addressed connection: once it hears back, the worker
-   * knows the connection works both ways and moves new streams onto it.
+   * knows the connection works both ways and moves new streams onto it. {@code dispatchPort}: its
+   * service's socket, for a worker that declared routes; 0 for the default service.
    */
-  static byte[] routerHello(String routerId) {
+  static byte[] routerHello(String routerId, int dispatchPort) {
     return FrameCodec.encode(
         Frame.newBuilder()
             .setRouterHello(
                 RouterHello.newBuilder()
                     .setProtocolVersion(FrameCodec.PROTOCOL_VERSION)
-                    .setRouterId(routerId))
+                    .setRouterId(routerId)
+                    .setDispatchPort(dispatchPort))
+            .build());
+  }
+
+  /** The answer to a hello whose routes the router refuses: the worker gets no requests. */
+  static byte[] routerRefusal(String routerId, String reason) {
+    return FrameCodec.encode(
+        Frame.newBuilder()
+            .setRouterHello(
+                RouterHello.newBuilder()
+                    .setProtocolVersion(FrameCodec.PROTOCOL_VERSION)
+                    .setRouterId(routerId)
+                    .setRefusal(reason))
             .build());
   }
 }

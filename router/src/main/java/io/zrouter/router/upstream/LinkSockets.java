@@ -1,5 +1,6 @@
 package io.zrouter.router.upstream;
 
+import io.zrouter.router.config.PortRange;
 import io.zrouter.shaded.org.zeromq.SocketType;
 import io.zrouter.shaded.org.zeromq.ZContext;
 import io.zrouter.shaded.org.zeromq.ZMQ;
@@ -9,6 +10,9 @@ import io.zrouter.transport.Wakeup;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -22,6 +26,8 @@ import java.util.concurrent.ThreadLocalRandom;
  *       so the router can send one worker the rest of a stream (body, credit, cancel, start) and
  *       hear its response; only TCP dispatch endpoints get one;
  *   <li>a monitor of the dispatch socket, which logs workers connecting and leaving;
+ *   <li>one more bound DEALER per service (workers that declared the same routes), which only that
+ *       service's workers connect to (see {@link ServiceLanes});
  *   <li>the wake-up pipe other threads signal when they queue a command.
  * </ul>
  */
@@ -36,8 +42,6 @@ final class LinkSockets implements AutoCloseable {
 
   private final ZContext context;
   private ConnectionLog connections;
-  private ZMQ.Poller idle;
-  private ZMQ.Poller sending;
 
   private LinkSockets(
       ZContext context, ZMQ.Socket dispatch, ZMQ.Socket addressed, Wakeup wakeup, String routerId) {
@@ -57,12 +61,22 @@ final class LinkSockets implements AutoCloseable {
     ZContext context = new ZContext(1);
     try {
       String routerId = "router-" + Long.toHexString(ThreadLocalRandom.current().nextLong());
-      ZMQ.Socket dispatch = context.createSocket(SocketType.DEALER);
-      SocketOptions.applyToRouterSocket(dispatch);
-      dispatch.setIdentity(routerId.getBytes(StandardCharsets.US_ASCII));
-      dispatch.bind(endpoint);
-      ZMQ.Socket addressed = bindAddressed(context, endpoint, dispatch.getLastEndpoint());
-      return new LinkSockets(context, dispatch, addressed, new Wakeup(), routerId);
+      for (int attempt = 1; ; attempt++) {
+        ZMQ.Socket dispatch = context.createSocket(SocketType.DEALER);
+        SocketOptions.applyToRouterSocket(dispatch);
+        dispatch.setIdentity(routerId.getBytes(StandardCharsets.US_ASCII));
+        dispatch.bind(endpoint);
+        try {
+          ZMQ.Socket addressed = bindAddressed(context, dispatch.getLastEndpoint());
+          return new LinkSockets(context, dispatch, addressed, new Wakeup(), routerId);
+        } catch (ZMQException e) {
+          // The port after the one the OS picked is taken: pick another pair.
+          context.destroySocket(dispatch);
+          if (!endpoint.endsWith(":*") || attempt == MAX_PORT_PAIR_ATTEMPTS) {
+            throw e;
+          }
+        }
+      }
     } catch (IOException e) {
       context.close();
       throw new UncheckedIOException("cannot open the link's wake-up pipe", e);
@@ -72,12 +86,15 @@ final class LinkSockets implements AutoCloseable {
     }
   }
 
+  /** Tries for two free consecutive ports when the dispatch port is left to the OS. */
+  private static final int MAX_PORT_PAIR_ATTEMPTS = 20;
+
   /**
-   * The addressed socket: a ROUTER on the dispatch socket's interface, at its port + 1 (or any free
-   * port when the dispatch port was picked by the OS). Workers learn the port from each request.
+   * The addressed socket: a ROUTER on the dispatch socket's interface, at its port + 1. Workers
+   * learn the port from each request; a worker with routes computes it to say hello first.
    */
-  private static ZMQ.Socket bindAddressed(ZContext context, String configured, String bound) {
-    String endpoint = Endpoints.addressedFor(configured, bound);
+  private static ZMQ.Socket bindAddressed(ZContext context, String bound) {
+    String endpoint = Endpoints.addressedFor(bound);
     if (endpoint == null) {
       return null;
     }
@@ -105,21 +122,72 @@ final class LinkSockets implements AutoCloseable {
     return addressed == null ? 0 : Endpoints.port(addressed.getLastEndpoint());
   }
 
-  /** Link thread: starts the connection monitor and builds the pollers. */
+  /** Link thread: starts the connection monitor. */
   void open(String name) {
     connections = new ConnectionLog(context, dispatch, name);
-    idle = poller(ZMQ.Poller.POLLIN);
-    sending = poller(ZMQ.Poller.POLLIN | ZMQ.Poller.POLLOUT);
+  }
+
+  /** Whether any worker is connected to the default dispatch socket. */
+  boolean hasDefaultWorkers() {
+    return connections.count() > 0;
+  }
+
+  /**
+   * Link thread: binds a service's dispatch socket, a DEALER on the {@code --bind} interface, at a
+   * port the OS picks or within {@code range}.
+   *
+   * @return the socket, or null when every port of the range is taken
+   */
+  ZMQ.Socket bindService(PortRange range) {
+    ZMQ.Socket socket = context.createSocket(SocketType.DEALER);
+    SocketOptions.applyToRouterSocket(socket);
+    socket.setIdentity(routerId.getBytes(StandardCharsets.US_ASCII));
+    if (range == null) {
+      socket.bind(Endpoints.onHostOf(dispatch.getLastEndpoint(), "*"));
+      lanesChanged();
+      return socket;
+    }
+    for (int port = range.first(); port <= range.last(); port++) {
+      try {
+        socket.bind(Endpoints.onHostOf(dispatch.getLastEndpoint(), Integer.toString(port)));
+        lanesChanged();
+        return socket;
+      } catch (ZMQException taken) {
+        // in use (another service, another process): try the next one
+      }
+    }
+    context.destroySocket(socket);
+    return null;
+  }
+
+  /** Link thread: closes a retired service's socket. */
+  void closeService(ZMQ.Socket socket) {
+    context.destroySocket(socket);
+    lanesChanged();
   }
 
   /**
    * Link thread: waits until a socket or the wake-up pipe has something, or the timeout passes.
    *
-   * @param toSend whether requests wait for room on the dispatch socket: wake when it has some
+   * @param lanes every service's dispatch socket, to read from
+   * @param toSend those with requests waiting for room: the wait also ends when one has some
    * @param timeoutMillis -1 to wait without limit
    */
-  void poll(boolean toSend, long timeoutMillis) {
-    (toSend ? sending : idle).poll(timeoutMillis);
+  void poll(List<ServiceLane> lanes, List<ServiceLane> toSend, long timeoutMillis) {
+    ZMQ.Poller poller = pollers.get(toSend);
+    if (poller == null) {
+      poller = poller(lanes, toSend);
+      pollers.put(List.copyOf(toSend), poller);
+    }
+    poller.poll(timeoutMillis);
+  }
+
+  /** The pollers, by the lanes they wait to send on; rebuilt when the lanes change. */
+  private final Map<List<ServiceLane>, ZMQ.Poller> pollers = new HashMap<>();
+
+  private void lanesChanged() {
+    pollers.values().forEach(ZMQ.Poller::close);
+    pollers.clear();
   }
 
   /**
@@ -130,10 +198,7 @@ final class LinkSockets implements AutoCloseable {
     try {
       if (!wakeup.acknowledge()) {
         wakeup.reopen();
-        idle.close();
-        sending.close();
-        idle = poller(ZMQ.Poller.POLLIN);
-        sending = poller(ZMQ.Poller.POLLIN | ZMQ.Poller.POLLOUT);
+        lanesChanged(); // the pollers hold the old pipe
       }
     } catch (IOException e) {
       throw new UncheckedIOException("the link's wake-up pipe failed", e);
@@ -145,13 +210,16 @@ final class LinkSockets implements AutoCloseable {
     connections.drain();
   }
 
-  private ZMQ.Poller poller(int dispatchEvents) {
-    ZMQ.Poller poller = context.createPoller(4);
+  private ZMQ.Poller poller(List<ServiceLane> lanes, List<ServiceLane> toSend) {
+    ZMQ.Poller poller = context.createPoller(4 + lanes.size());
     poller.register(wakeup.channel(), ZMQ.Poller.POLLIN);
-    poller.register(dispatch, dispatchEvents);
     poller.register(connections.socket(), ZMQ.Poller.POLLIN);
     if (addressed != null) {
       poller.register(addressed, ZMQ.Poller.POLLIN);
+    }
+    for (ServiceLane lane : lanes) {
+      int events = ZMQ.Poller.POLLIN | (toSend.contains(lane) ? ZMQ.Poller.POLLOUT : 0);
+      poller.register(lane.socket, events);
     }
     return poller;
   }
@@ -159,9 +227,8 @@ final class LinkSockets implements AutoCloseable {
   @Override
   public void close() {
     try {
-      if (idle != null) {
-        idle.close();
-        sending.close();
+      lanesChanged();
+      if (connections != null) {
         connections.close();
       }
       context.close();

@@ -48,6 +48,7 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
   private final AddressedOutbox outbox;
   private final ResponseBatch batch = new ResponseBatch();
   private final InboundFrames inbound;
+  private final ServiceLanes lanes;
 
   /** Commands from the event loops and the admin server, in order. */
   private final Queue<LinkCommand> incoming = new ConcurrentLinkedQueue<>();
@@ -65,11 +66,12 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
         new DispatchTracker(
             config.workerWait().toNanos(), config.acceptTimeout().toNanos(), new Effects());
     this.workers = new AddressedWorkers(livenessNanos, tracker::heldBy);
+    this.lanes = new ServiceLanes(sockets, config.servicePorts(), System.nanoTime());
     this.outbox =
         sockets.addressed == null ? null : new AddressedOutbox(sockets.addressed, workers::greeted);
     this.inbound =
         new InboundFrames(
-            registry, tracker, workers, outbox, batch, sockets.routerId, this::workerGone);
+            registry, tracker, workers, lanes, outbox, batch, sockets.routerId, this::workerGone);
     this.thread = new Thread(this::run, "zrouter-link");
   }
 
@@ -130,7 +132,10 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
     try {
       sockets.open(Integer.toHexString(System.identityHashCode(this)));
       while (running) {
-        sockets.poll(tracker.hasHeld(), pollTimeoutMillis());
+        sockets.poll(
+            lanes.all(),
+            tracker.hasHeld() ? tracker.lanesHolding() : List.of(),
+            pollTimeoutMillis());
         if (!running) {
           break;
         }
@@ -159,7 +164,7 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
     LinkCommand command;
     while ((command = incoming.poll()) != null) {
       if (command instanceof Dispatch d) {
-        tracker.onQueued(d);
+        queue(d);
       } else if (command instanceof FollowUp f) {
         followUp(f);
       } else if (command instanceof StreamReset r) {
@@ -168,6 +173,24 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
         q.answer().complete(workers.snapshot(System.nanoTime()));
       }
     }
+  }
+
+  /**
+   * Picks the request's service by its host and path and hands it to the tracker. A request no
+   * route matches goes to the default service; when services exist and the default service has no
+   * worker, it gets 404: there is nothing it could be meant for.
+   */
+  private void queue(Dispatch d) {
+    ServiceLane lane = lanes.hasServices() ? lanes.match(d.authority(), d.path()) : null;
+    if (lane == null) {
+      if (lanes.hasServices() && !sockets.hasDefaultWorkers()) {
+        ProxyStream stream = d.stream();
+        stream.executor().execute(() -> stream.onNoRoute(d.authority(), d.path()));
+        return;
+      }
+      lane = lanes.defaultLane();
+    }
+    tracker.onQueued(d.inLane(lane));
   }
 
   /** What the tracker asks of the link. */
@@ -237,6 +260,7 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
       return;
     }
     nextHeartbeatNanos = now + HEARTBEAT_NANOS;
+    lanes.retireIdle(now, tracker::onLaneRetired);
     if (limitSlowWorkers) {
       workers.updateStreamLimits();
     }
@@ -267,37 +291,43 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
     return Math.max(1, TimeUnit.NANOSECONDS.toMillis(next) + 1);
   }
 
-  /** Sends held requests in order until the DEALER has no worker with room. */
+  /** Sends each service's held requests in order until its DEALER has no worker with room. */
   private void sendHeld(long now) {
-    ZMQ.Socket dispatch = sockets.dispatch;
-    Dispatch d;
-    while ((d = tracker.nextToSend()) != null) {
-      byte[][] parts = d.parts();
-      int last = parts.length - 1;
-      if (!dispatch.send(parts[0], (last > 0 ? ZMQ.SNDMORE : 0) | ZMQ.DONTWAIT)) {
-        return; // no worker can take it now: keep holding
+    if (!tracker.hasHeld()) {
+      return;
+    }
+    for (ServiceLane lane : tracker.lanesHolding()) {
+      Dispatch d;
+      while ((d = tracker.nextToSend(lane)) != null) {
+        byte[][] parts = d.parts();
+        int last = parts.length - 1;
+        if (!lane.socket.send(parts[0], (last > 0 ? ZMQ.SNDMORE : 0) | ZMQ.DONTWAIT)) {
+          break; // no worker of this service can take it now: keep holding
+        }
+        for (int i = 1; i <= last; i++) {
+          // Once the first part is queued, ZeroMQ accepts the rest of the message.
+          lane.socket.send(parts[i], i < last ? ZMQ.SNDMORE : 0);
+        }
+        tracker.onSent(d, now);
       }
-      for (int i = 1; i <= last; i++) {
-        // Once the first part is queued, ZeroMQ accepts the rest of the message.
-        dispatch.send(parts[i], i < last ? ZMQ.SNDMORE : 0);
-      }
-      tracker.onSent(d, now);
     }
   }
 
-  /** Reads what workers sent on both sockets and hands it on, one batch per socket. */
+  /** Reads what workers sent on every socket and hands it on, one batch per socket. */
   private void receive() {
-    ZMQ.Socket dispatch = sockets.dispatch;
     long now = System.nanoTime();
-    for (int n = 0; n < MAX_RECEIVES_PER_PASS; n++) {
-      byte[] part = dispatch.recv(ZMQ.DONTWAIT);
-      if (part == null) {
-        break;
+    for (ServiceLane lane : lanes.all()) {
+      ZMQ.Socket dispatch = lane.socket;
+      for (int n = 0; n < MAX_RECEIVES_PER_PASS; n++) {
+        byte[] part = dispatch.recv(ZMQ.DONTWAIT);
+        if (part == null) {
+          break;
+        }
+        do {
+          inbound.onPart(part, null, now);
+          part = dispatch.hasReceiveMore() ? dispatch.recv(0) : null;
+        } while (part != null);
       }
-      do {
-        inbound.onPart(part, null, now);
-        part = dispatch.hasReceiveMore() ? dispatch.recv(0) : null;
-      } while (part != null);
     }
     batch.dispatchAll();
     ZMQ.Socket addressed = sockets.addressed;

@@ -12,6 +12,8 @@ package io.zrouter.router.upstream;
  *     geometric mean); 0 before its first response
  * @param maxStreams the stream limit the router sets it for being slow; 0 for none
  * @param draining it said it drains (refuses new requests, finishes what it holds)
+ * @param service its service: its routes, {@code default}, or {@code refused}; empty before its
+ *     hello
  */
 public record WorkerView(
     String id,
@@ -21,4 +23,5 @@ public record WorkerView(
     long joinedAtUnixMillis,
     double typicalLatencyMillis,
     int maxStreams,
-    boolean draining) {}
+    boolean draining,
+    String service) {}

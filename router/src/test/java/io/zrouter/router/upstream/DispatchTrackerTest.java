@@ -11,6 +11,7 @@ import io.zrouter.router.stream.ProxyStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -99,25 +100,37 @@ class DispatchTrackerTest {
     public void onNoWorker() {}
 
     @Override
+    public void onNoRoute(String authority, String path) {}
+
+    @Override
     public void flush() {}
   }
 
+  /** The default service; the tracker keeps one held queue per service. */
+  private final ServiceLane lane = new ServiceLane(Set.of(), null, 0, 0);
+
+  private Dispatch request(long id, boolean idempotent, boolean bodyFollows) {
+    return new Dispatch(
+            new FakeStream(id), new byte[][] {{1}}, now, idempotent, bodyFollows, "h", "/")
+        .inLane(lane);
+  }
+
   private Dispatch get(long id) {
-    return new Dispatch(new FakeStream(id), new byte[][] {{1}}, now, true, false);
+    return request(id, true, false);
   }
 
   private Dispatch post(long id) {
-    return new Dispatch(new FakeStream(id), new byte[][] {{1}}, now, false, false);
+    return request(id, false, false);
   }
 
   private Dispatch streamingPost(long id) {
-    return new Dispatch(new FakeStream(id), new byte[][] {{1}}, now, false, true);
+    return request(id, false, true);
   }
 
   /** Queues the request and sends it, as the link does when a worker has room. */
   private Dispatch sent(Dispatch d) {
     tracker.onQueued(d);
-    assertThat(tracker.nextToSend()).isSameAs(d);
+    assertThat(tracker.nextToSend(lane)).isSameAs(d);
     tracker.onSent(d, now);
     return d;
   }
@@ -141,8 +154,8 @@ class DispatchTrackerTest {
     sent(post(1));
     now += 600 * MS; // no acknowledgement within the accept timeout: sent again
     tracker.requeueDue(now);
-    assertThat(tracker.nextToSend().stream().id()).isEqualTo(1);
-    tracker.onSent(tracker.nextToSend(), now);
+    assertThat(tracker.nextToSend(lane).stream().id()).isEqualTo(1);
+    tracker.onSent(tracker.nextToSend(lane), now);
 
     assertThat(tracker.onAccept(1, A, now)).isFalse(); // the late first acknowledgement
     assertThat(tracker.onAccept(1, B, now)).isFalse(); // and the resend's
@@ -156,10 +169,10 @@ class DispatchTrackerTest {
     tracker.onQueued(get(2)); // held: no worker had room
     now += 499 * MS;
     tracker.requeueDue(now);
-    assertThat(tracker.nextToSend().stream().id()).isEqualTo(2);
+    assertThat(tracker.nextToSend(lane).stream().id()).isEqualTo(2);
     now += 1 * MS;
     tracker.requeueDue(now);
-    assertThat(tracker.nextToSend().stream().id()).isEqualTo(1);
+    assertThat(tracker.nextToSend(lane).stream().id()).isEqualTo(1);
   }
 
   @Test
@@ -168,7 +181,7 @@ class DispatchTrackerTest {
     tracker.onAccept(1, A, now);
     now += 10_000 * MS;
     tracker.requeueDue(now);
-    assertThat(tracker.nextToSend()).isNull();
+    assertThat(tracker.nextToSend(lane)).isNull();
     assertThat(tracker.nanosUntilNextDeadline(now)).isEqualTo(Long.MAX_VALUE);
   }
 
@@ -178,10 +191,10 @@ class DispatchTrackerTest {
     assertThat(tracker.onRefused(1, A, now)).isFalse(); // the stream need not hear of it
     assertThat(tracker.ownerOf(1)).isNull();
     tracker.requeueDue(now);
-    assertThat(tracker.nextToSend()).isNull(); // pausing
+    assertThat(tracker.nextToSend(lane)).isNull(); // pausing
     now += tracker.nanosUntilNextDeadline(now);
     tracker.requeueDue(now);
-    Dispatch again = tracker.nextToSend();
+    Dispatch again = tracker.nextToSend(lane);
     assertThat(again.stream().id()).isEqualTo(1);
     assertThat(again.refusals()).isEqualTo(1);
     tracker.onSent(again, now);
@@ -196,7 +209,7 @@ class DispatchTrackerTest {
     assertThat(tracker.onRefused(1, A, now)).isFalse();
     now += tracker.nanosUntilNextDeadline(now);
     tracker.requeueDue(now);
-    assertThat(tracker.nextToSend().stream().id()).isEqualTo(1);
+    assertThat(tracker.nextToSend(lane).stream().id()).isEqualTo(1);
   }
 
   @Test
@@ -207,7 +220,7 @@ class DispatchTrackerTest {
     assertThat(tracker.onRefused(1, A, now)).isTrue();
     now += 1_000 * MS;
     tracker.requeueDue(now);
-    assertThat(tracker.nextToSend()).isNull();
+    assertThat(tracker.nextToSend(lane)).isNull();
   }
 
   @Test
@@ -221,7 +234,7 @@ class DispatchTrackerTest {
     tracker.onWorkerLost(A);
 
     assertThat(effects).containsExactly("lost 2");
-    assertThat(tracker.nextToSend().stream().id()).isEqualTo(1);
+    assertThat(tracker.nextToSend(lane).stream().id()).isEqualTo(1);
     assertThat(tracker.heldBy(A)).isZero();
   }
 
@@ -259,7 +272,7 @@ class DispatchTrackerTest {
     assertThat(tracker.onReset(1)).isEqualTo(A);
     assertThat(tracker.ownerOf(1)).isNull();
     tracker.onWorkerLost(A);
-    assertThat(tracker.nextToSend()).isNull();
+    assertThat(tracker.nextToSend(lane)).isNull();
     assertThat(effects).isEmpty();
   }
 
@@ -269,7 +282,7 @@ class DispatchTrackerTest {
     assertThat(tracker.onReset(1)).isNull();
     now += 1_000 * MS;
     tracker.requeueDue(now);
-    assertThat(tracker.nextToSend()).isNull();
+    assertThat(tracker.nextToSend(lane)).isNull();
   }
 
   @Test
@@ -278,7 +291,22 @@ class DispatchTrackerTest {
     now += 600 * MS;
     tracker.requeueDue(now); // held again for a resend
     tracker.onAccept(1, A, now); // then the first send's acknowledgement arrives
-    assertThat(tracker.nextToSend()).isNull();
+    assertThat(tracker.nextToSend(lane)).isNull();
+  }
+
+  @Test
+  void aServiceWithoutWorkers_holdsOnlyItsOwnRequests() {
+    ServiceLane billing =
+        new ServiceLane(Set.of(io.zrouter.proto.RouteSpec.parse("/billing")), null, 0, 0);
+    tracker.onQueued(get(1).inLane(billing)); // no worker of billing has room
+    tracker.onQueued(get(2));
+    assertThat(tracker.lanesHolding()).containsExactly(billing, lane);
+    assertThat(tracker.nextToSend(lane).stream().id()).isEqualTo(2);
+    tracker.onSent(tracker.nextToSend(lane), now);
+    assertThat(tracker.lanesHolding()).containsExactly(billing);
+    tracker.onLaneRetired(billing);
+    assertThat(effects).containsExactly("noWorker 1");
+    assertThat(tracker.hasHeld()).isFalse();
   }
 
   @Test

@@ -2,9 +2,11 @@ package io.zrouter.router.upstream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.zrouter.proto.RouteSpec;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -53,8 +55,28 @@ class StreamLimitsTest {
     return limits;
   }
 
+  private final ServiceLane defaultLane = new ServiceLane(Set.of(), null, 0, 0);
+
   private void greet(String name, int concurrency) {
-    workers.hello(id(name), name, concurrency, now);
+    greet(name, concurrency, defaultLane);
+  }
+
+  private void greet(String name, int concurrency, ServiceLane lane) {
+    workers.hello(id(name), name, concurrency, now, lane);
+  }
+
+  @Test
+  void workersOfAnotherService_areNotTheMeasure_appsDifferInLatencyOnPurpose() {
+    ServiceLane reports = new ServiceLane(Set.of(RouteSpec.parse("/reports")), null, 0, 0);
+    greet("a", 4);
+    greet("b", 4);
+    greet("slow-app-1", 4, reports);
+    greet("slow-app-2", 4, reports);
+    serve("a", 50, 5);
+    serve("b", 50, 5);
+    serve("slow-app-1", 50, 500); // 100 times slower than a and b, as slow as its peer
+    serve("slow-app-2", 50, 500);
+    assertThat(limits()).containsEntry("slow-app-1", 0).containsEntry("slow-app-2", 0);
   }
 
   @Test

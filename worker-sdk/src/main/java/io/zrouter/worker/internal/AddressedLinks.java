@@ -2,6 +2,7 @@ package io.zrouter.worker.internal;
 
 import io.zrouter.proto.Frame;
 import io.zrouter.proto.FrameCodec;
+import io.zrouter.proto.RouteSpec;
 import io.zrouter.proto.WorkerHello;
 import io.zrouter.shaded.org.zeromq.ZContext;
 import java.nio.charset.StandardCharsets;
@@ -41,19 +42,17 @@ final class AddressedLinks {
   private volatile Map<String, String> endpoints = Map.of();
   private boolean changed;
 
-  AddressedLinks(ZContext context, String workerId, int concurrency) {
+  /** {@code routes}: what the worker serves, said in every hello; empty for the default service. */
+  AddressedLinks(ZContext context, String workerId, int concurrency, List<RouteSpec> routes) {
     this.context = context;
     this.workerId = workerId;
-    this.hello =
-        FrameCodec.encode(
-            Frame.newBuilder()
-                .setStreamId(0)
-                .setWorkerHello(
-                    WorkerHello.newBuilder()
-                        .setProtocolVersion(FrameCodec.PROTOCOL_VERSION)
-                        .setWorkerId(workerId)
-                        .setConcurrency(concurrency))
-                .build());
+    WorkerHello.Builder hello =
+        WorkerHello.newBuilder()
+            .setProtocolVersion(FrameCodec.PROTOCOL_VERSION)
+            .setWorkerId(workerId)
+            .setConcurrency(concurrency);
+    routes.forEach(route -> hello.addRoutes(route.toProto()));
+    this.hello = FrameCodec.encode(Frame.newBuilder().setStreamId(0).setWorkerHello(hello).build());
   }
 
   /**
@@ -131,6 +130,19 @@ final class AddressedLinks {
       return null;
     }
     return TCP + address.substring(0, colon) + ":" + port;
+  }
+
+  /** The port of a {@code tcp://HOST:PORT} endpoint, or -1 when it has none. */
+  static int portOf(String endpoint) {
+    int colon = endpoint.lastIndexOf(':');
+    if (!endpoint.startsWith(TCP) || colon < TCP.length()) {
+      return -1;
+    }
+    try {
+      return Integer.parseInt(endpoint.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      return -1;
+    }
   }
 
   /** {@code <worker id>/<8 hex>}, the worker id shortened if the whole would exceed 255 bytes. */

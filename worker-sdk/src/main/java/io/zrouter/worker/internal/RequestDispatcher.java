@@ -6,6 +6,7 @@ import io.zrouter.proto.MalformedFrameException;
 import io.zrouter.proto.RequestHead;
 import io.zrouter.proto.Reset;
 import io.zrouter.proto.ResetReason;
+import io.zrouter.proto.RouterHello;
 import io.zrouter.worker.Handler;
 import java.util.ArrayList;
 import java.util.List;
@@ -99,6 +100,13 @@ public final class RequestDispatcher {
   }
 
   /** One message from a router on its addressed link: follow-up frames and heartbeats only. */
+  /** IO thread: who hears of a router's answer to a hello. */
+  void onRouterHello(java.util.function.BiConsumer<AddressedLink, RouterHello> listener) {
+    this.routerHellos = listener;
+  }
+
+  private java.util.function.BiConsumer<AddressedLink, RouterHello> routerHellos = (l, h) -> {};
+
   void onAddressedMessage(AddressedLink link, List<byte[]> parts) {
     PeerId peer = link.router();
     List<Frame> frames = decode(peer, parts, "addressed link");
@@ -115,6 +123,8 @@ public final class RequestDispatcher {
     for (Frame frame : frames) {
       if (frame.hasHeartbeat()) {
         link.limitStreams(frame.getHeartbeat().getMaxStreams());
+      } else if (frame.hasRouterHello()) {
+        routerHellos.accept(link, frame.getRouterHello());
       } else {
         onFollowUp(peer, frame);
       }

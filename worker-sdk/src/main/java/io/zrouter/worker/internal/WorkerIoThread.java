@@ -3,6 +3,8 @@ package io.zrouter.worker.internal;
 import io.zrouter.proto.Frame;
 import io.zrouter.proto.FrameCodec;
 import io.zrouter.proto.Heartbeat;
+import io.zrouter.proto.RouteSpec;
+import io.zrouter.proto.RouterHello;
 import io.zrouter.proto.WorkerState;
 import io.zrouter.shaded.org.zeromq.SocketType;
 import io.zrouter.shaded.org.zeromq.ZContext;
@@ -20,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -122,6 +125,17 @@ public final class WorkerIoThread {
   private volatile boolean stopRequested;
 
   /**
+   * Whether this worker declared routes: it connects for requests only once a router says where.
+   */
+  private final boolean routed;
+
+  private final Consumer<String> onRefused;
+  private boolean refused;
+
+  /** The service socket each router named in its last hello, connected to. IO thread only. */
+  private final Map<PeerId, String> serviceEndpoints = new HashMap<>();
+
+  /**
    * Creates the ROUTER socket and connects it to every endpoint (ZeroMQ connects in the background
    * and reconnects by itself), naming each router by its endpoint. The calling thread hands the
    * socket over in {@link #start()}.
@@ -133,6 +147,8 @@ public final class WorkerIoThread {
       String workerId,
       List<String> endpoints,
       int concurrency,
+      List<RouteSpec> routes,
+      Consumer<String> onRefused,
       Wakeup wakeup,
       OutboundQueue outbound,
       RequestDispatcher dispatcher) {
@@ -140,23 +156,40 @@ public final class WorkerIoThread {
     this.wakeup = wakeup;
     this.outbound = outbound;
     this.dispatcher = dispatcher;
+    this.routed = !routes.isEmpty();
+    this.onRefused = onRefused;
     this.context = new ZContext(1);
     try {
       this.socket = context.createSocket(SocketType.ROUTER);
       SocketOptions.applyToWorkerConnection(socket);
       socket.setIdentity(workerId.getBytes(StandardCharsets.UTF_8));
       socket.setRouterMandatory(true);
-      for (String endpoint : endpoints) {
-        try {
-          // messages from this router arrive with the endpoint as routing id: it names the host
-          socket.setConnectRid(endpoint.getBytes(StandardCharsets.US_ASCII));
-          socket.connect(endpoint);
-        } catch (RuntimeException e) {
-          throw new IllegalArgumentException(
-              "cannot connect to " + endpoint + ": " + e.getMessage(), e);
+      this.links = new AddressedLinks(context, workerId, concurrency, routes);
+      dispatcher.onRouterHello(this::onRouterHello);
+      if (routed) {
+        // Connections for requests are made on each router's hello, to the socket of this
+        // worker's service: never by ZeroMQ on its own, to a port that may now be another's.
+        socket.setReconnectIVL(-1);
+        for (String endpoint : endpoints) {
+          PeerId router = new PeerId(endpoint.getBytes(StandardCharsets.US_ASCII));
+          int port = AddressedLinks.portOf(endpoint);
+          if (port <= 0 || port >= 65535) {
+            throw new IllegalArgumentException("not a tcp://HOST:PORT endpoint: " + endpoint);
+          }
+          links.update(router, port + 1, closed -> {});
+        }
+      } else {
+        for (String endpoint : endpoints) {
+          try {
+            // messages from this router arrive with the endpoint as routing id: it names the host
+            socket.setConnectRid(endpoint.getBytes(StandardCharsets.US_ASCII));
+            socket.connect(endpoint);
+          } catch (RuntimeException e) {
+            throw new IllegalArgumentException(
+                "cannot connect to " + endpoint + ": " + e.getMessage(), e);
+          }
         }
       }
-      this.links = new AddressedLinks(context, workerId, concurrency);
       rebuildPoller();
     } catch (RuntimeException e) {
       context.close();
@@ -275,8 +308,7 @@ public final class WorkerIoThread {
     for (AddressedLink link : links.all()) {
       link.sendControl(heartbeat);
     }
-    links.closeSilent(
-        now, ROUTER_SILENCE_NANOS, link -> linkClosed(link, "router silent on its addressed link"));
+    links.closeSilent(now, ROUTER_SILENCE_NANOS, this::linkSilent);
   }
 
   private void cycle() throws IOException {
@@ -396,6 +428,57 @@ public final class WorkerIoThread {
     ArrayDeque<OutboundFrame> frames = unsent.remove(link);
     if (frames != null) {
       frames.forEach(f -> lose(f, reason));
+    }
+  }
+
+  /** A router went silent on its link: for a worker with routes, redial it at once. */
+  private void linkSilent(AddressedLink link) {
+    linkClosed(link, "router silent on its addressed link");
+    if (routed) {
+      // No request will come to open a fresh link: open it now, and hear where to connect.
+      disconnectService(link.router());
+      links.update(link.router(), link.port(), closed -> {});
+    }
+  }
+
+  /**
+   * A router answered this worker's hello on an addressed link (each connection, so again after the
+   * router restarts): a refusal, or where its service's socket is. The request connection is made
+   * anew each time, since a restarted router may have given the port to another service.
+   */
+  private void onRouterHello(AddressedLink link, RouterHello hello) {
+    if (!hello.getRefusal().isEmpty()) {
+      log.error(
+          "router refused this worker router = {} reason = {}", link.router(), hello.getRefusal());
+      if (!refused) {
+        refused = true;
+        onRefused.accept(hello.getRefusal());
+      }
+      return;
+    }
+    if (!routed) {
+      return;
+    }
+    String routerEndpoint = link.router().toString();
+    String endpoint = AddressedLinks.addressedEndpoint(routerEndpoint, hello.getDispatchPort());
+    if (endpoint == null) {
+      log.warn(
+          "router named no usable service port router = {} port = {}",
+          link.router(),
+          hello.getDispatchPort());
+      return;
+    }
+    disconnectService(link.router());
+    socket.setConnectRid(routerEndpoint.getBytes(StandardCharsets.US_ASCII));
+    socket.connect(endpoint);
+    serviceEndpoints.put(link.router(), endpoint);
+    log.info("connected to its service router = {} endpoint = {}", link.router(), endpoint);
+  }
+
+  private void disconnectService(PeerId router) {
+    String endpoint = serviceEndpoints.remove(router);
+    if (endpoint != null) {
+      socket.disconnect(endpoint); // false when ZeroMQ had dropped it already
     }
   }
 
