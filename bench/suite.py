@@ -3,8 +3,8 @@
 
 Run from anywhere (as root, or with the tools already installed):
 
-    python3 bench/suite.py [--quick] [--scenarios h1,h2c] [--systems direct,nginx,haproxy,zrouter]
-                           [--warmup 30s] [--duration 15s]
+    python3 bench/suite.py [--quick] [--scenarios h1,h2c,bulk]
+                           [--systems direct,nginx,haproxy,zrouter] [--warmup 30s] [--duration 15s]
 
 It installs wrk, h2load (nghttp2-client), nginx, haproxy, curl and matplotlib with apt-get if
 missing, builds the jars with Maven if missing, then starts every system once, all at the same
@@ -22,6 +22,11 @@ scenario and system, about 90 s in all; its figures are JIT-bound, not comparabl
 CPU time of every process behind the system (and of every zrouter thread) from /proc, and
 reports it per request, next to the load average and the system-wide idle share.
 
+The scenario families bulk (1 GiB each way), growth (workers and connections) and join (a new
+worker's first request) live in bench/scenarios/ (see FAMILIES); they start zrouter processes
+of their own where they need them. --quick leaves them out unless --scenarios names them, and
+then runs small versions of them.
+
 Output: a Markdown table per scenario on stdout; results.json (every raw figure), summary.md
 (the tables plus per-process and per-thread CPU) and chart.png in bench/out/<timestamp>/.
 Exit status: 0, or 1 if a system failed to start or a scenario produced no requests (HTTP and
@@ -36,6 +41,7 @@ import datetime
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -56,10 +62,19 @@ OUT_ROOT = ROOT / "bench/out"
 JAVA = ["java", "-Xmx512m"]
 BACKEND_THREADS = os.cpu_count() or 2
 READY_TIMEOUT_S = 90
+MAX_CLIENT_CONNECTIONS = 16384  # nginx worker_connections, haproxy maxconn: growth's 10,000 fit
+IDLE_KEEPALIVE_S = 300  # idle client connections kept through growth's warm-up and measurement
 STOP_GRACE_S = 5
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 SYSTEMS = ("direct", "nginx", "haproxy", "zrouter")
 PROXIES = ("nginx", "haproxy", "zrouter")
+FAMILIES = ("bulk", "growth", "join")  # modules of bench/scenarios/
+# The suite's running systems each family uses (it starts its own zrouter processes if needed).
+FAMILY_SYSTEMS = {
+    "bulk": ("direct", "nginx", "haproxy"),
+    "growth": ("nginx", "haproxy", "zrouter"),
+    "join": (),
+}
 
 # command -> Debian package; python3-matplotlib is checked by import.
 TOOLS = {
@@ -242,6 +257,12 @@ class Processes:
     def forget(self, popen: subprocess.Popen) -> None:
         self.running.pop(popen.pid, None)
 
+    def stop(self, popen: subprocess.Popen) -> None:
+        """Stops one process now (unless it has exited) and forgets it."""
+        if popen.poll() is None:
+            stop_pid(popen.pid, popen)
+        self.forget(popen)
+
     def remember_children(self, pid: int) -> None:
         """Records pid's children (nginx workers) so stop_all() can stop them if they outlive it."""
         for child in children_of(pid):
@@ -345,6 +366,17 @@ class System:
 
 
 @dataclass
+class Context:
+    """What a scenario family (bench/scenarios/) is given."""
+
+    procs: Processes
+    tmp: Path  # scratch space, removed on exit
+    timing: dict
+    systems: dict[str, System]  # the suite's running systems
+    wanted: list[str]  # --systems, in SYSTEMS order
+
+
+@dataclass
 class Snapshot:
     when: float
     cpu: tuple[int, int]
@@ -397,6 +429,20 @@ def cpu_report(before: Snapshot, after: Snapshot, requests: int) -> dict:
         "idle_share": idle / total if total > 0 else None,
         "sampled_seconds": after.when - before.when,
     }
+
+
+def fd_limit() -> int:
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def raise_fd_limit() -> None:
+    """Open-files soft limit up to the hard one, for this process and every child (growth holds
+    10,000 connections); nginx and haproxy raise their own from there."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    if hard < 12_000:
+        log(f"warning: open-files limit {hard}: growth's 10,000 connections may not all open")
 
 
 def free_ports(count: int) -> list[int]:
@@ -508,18 +554,31 @@ def nginx_config(work: Path, ports: tuple[int, int], backends: list[int]) -> str
         h2c_listen = f"listen 127.0.0.1:{ports[1]};\n    http2 on;"
     else:
         h2c_listen = f"listen 127.0.0.1:{ports[1]} http2;"
+    # /bytes and /sha256 (the bulk scenario) stream both ways, as zrouter does, with 64 KiB buffers
     location = """location / {
       proxy_pass http://hello_backend;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
+    }
+    location ~ ^/(bytes|sha256)$ {
+      proxy_pass http://hello_backend;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffering off;
+      proxy_buffer_size 64k;
+      proxy_buffers 4 64k;
+      proxy_request_buffering off;
+      client_max_body_size 0;
     }"""
     return f"""worker_processes auto;
+worker_rlimit_nofile {fd_limit()};
 pid {work}/nginx.pid;
 error_log {work}/error.log warn;
-events {{ worker_connections 4096; }}
+events {{ worker_connections {MAX_CLIENT_CONNECTIONS}; }}
 http {{
   access_log off;
   keepalive_requests 1000000;
+  keepalive_timeout {IDLE_KEEPALIVE_S}s;
   client_body_buffer_size 128k;
   client_body_temp_path {work}/client_body;
   proxy_temp_path {work}/proxy;
@@ -545,15 +604,17 @@ http {{
 
 def haproxy_config(ports: tuple[int, int], backends: list[int]) -> str:
     servers = "\n".join(f"    server b{i} 127.0.0.1:{p}" for i, p in enumerate(backends, 1))
+    # haproxy reserves two descriptors per connection and will not start past its fd limit
+    maxconn = min(MAX_CLIENT_CONNECTIONS, (fd_limit() - 64) // 2)
     return f"""global
-    maxconn 4096
+    maxconn {maxconn}
 
 defaults
     mode http
     timeout connect 5s
-    timeout client 60s
+    timeout client {IDLE_KEEPALIVE_S}s
     timeout server 60s
-    timeout http-keep-alive 60s
+    timeout http-keep-alive {IDLE_KEEPALIVE_S}s
     http-reuse always
 
 frontend hello
@@ -980,7 +1041,12 @@ def header(timing: dict, versions: dict[str, str]) -> list[str]:
 
 
 def markdown(
-    scenarios: list[Scenario], all_results: dict, timing: dict, versions: dict, detail: bool
+    scenarios: list[Scenario],
+    all_results: dict,
+    timing: dict,
+    versions: dict,
+    detail: bool,
+    families: dict | None = None,
 ) -> str:
     lines = header(timing, versions)
     for scenario in scenarios:
@@ -991,19 +1057,19 @@ def markdown(
         if detail:
             lines += [""] + cpu_detail(scenario, results)
         lines.append("")
+    for name, module in (families or {}).items():
+        results = all_results[name]
+        table = [f"failed: {results['error']}"] if "error" in results else module.table(results)
+        load = (
+            f"load average (1m) {results['loadavg_before'][0]:.2f} before,"
+            f" {results['loadavg_after'][0]:.2f} after"
+        )
+        lines += [f"## {name}: {module.TITLE}", "", load, ""] + table + [""]
     return "\n".join(lines)
 
 
-def chart(
-    path: Path, scenarios: list[Scenario], all_results: dict, systems: list[str], timing: dict
-) -> None:
-    """Two panels: req/s and p99 latency, grouped by scenario, one bar per system."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(2, 1, figsize=(11, 8))
+def load_panels(axes, scenarios: list[Scenario], all_results: dict, systems: list[str]) -> None:
+    """req/s and p99 latency, grouped by scenario, one bar per system."""
     width = 0.8 / len(systems)
     panels = (
         (axes[0], "req/s", lambda r: r.get("rps")),
@@ -1023,7 +1089,33 @@ def chart(
         ax.grid(axis="y", alpha=0.3)
     axes[1].set_yscale("log")
     axes[0].legend(ncols=len(systems))
-    axes[0].set_title(
+
+
+def chart(
+    path: Path,
+    scenarios: list[Scenario],
+    all_results: dict,
+    systems: list[str],
+    timing: dict,
+    families: dict,
+) -> None:
+    """The two load panels (if a load scenario ran), then one panel per scenario family."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    first_family = 2 if scenarios else 0
+    rows = first_family + len(families)
+    fig, axes = plt.subplots(rows, 1, figsize=(11, 4 * rows), squeeze=False)
+    axes = list(axes[:, 0])
+    if scenarios:
+        load_panels(axes, scenarios, all_results, systems)
+    for ax, (name, module) in zip(axes[first_family:], families.items()):
+        if "error" not in all_results[name]:
+            module.plot(ax, all_results[name])
+        ax.set_title(f"{name}: {module.TITLE}", fontsize="small")
+    fig.suptitle(
         f"zrouter suite {timing['started']}: warm-up {timing['warmup_s']} s, measured {timing['duration_s']} s"
     )
     fig.tight_layout()
@@ -1134,7 +1226,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--quick", action="store_true", help="smoke test: warm-up 1s, measured 2s (under 2 minutes)"
     )
-    parser.add_argument("--scenarios", type=name_list(SCENARIO_NAMES), default=list(SCENARIO_NAMES))
+    parser.add_argument(
+        "--scenarios",
+        type=name_list(SCENARIO_NAMES + FAMILIES),
+        help="default: all; with --quick, all but " + ",".join(FAMILIES),
+    )
     parser.add_argument("--systems", type=name_list(SYSTEMS), default=list(SYSTEMS))
     parser.add_argument(
         "--warmup", type=parse_seconds, help="warm-up load per scenario and system (default 30s)"
@@ -1149,7 +1245,17 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         args.duration = 2 if args.quick else 15
     if args.duration < 1:
         parser.error("--duration must be at least 1s")
+    if args.scenarios is None:
+        args.scenarios = list(SCENARIO_NAMES if args.quick else SCENARIO_NAMES + FAMILIES)
     return args
+
+
+def systems_needed(args: argparse.Namespace) -> list[str]:
+    """The --systems that a chosen scenario runs against (families start their own zrouter)."""
+    if set(args.scenarios) & set(SCENARIO_NAMES):
+        return args.systems
+    used = {s for family in args.scenarios for s in FAMILY_SYSTEMS[family]}
+    return [s for s in args.systems if s in used]
 
 
 # ------------------------------------------------------------------------------ main
@@ -1184,8 +1290,36 @@ def run_scenarios(
     return all_results, failures
 
 
+def family_modules(names: list[str]) -> dict:
+    """name -> module of bench/scenarios/, imported before anything starts."""
+    import importlib
+
+    return {name: importlib.import_module(f"scenarios.{name}") for name in names}
+
+
+def run_families(ctx: Context, families: dict) -> tuple[dict, list[str]]:
+    """Runs each scenario family; one that fails is reported and the next one still runs."""
+    all_results, failures = {}, []
+    for name, module in families.items():
+        log(f"{name}: {module.TITLE}")
+        for system in ctx.systems.values():
+            ctx.procs.require_alive(*system.popens)
+        loadavg = Path("/proc/loadavg").read_text().split()[:3]
+        try:
+            all_results[name], failed = module.run(ctx)
+        except SuiteError as e:
+            log(f"error: {name}: {e}\n{ctx.procs.log_tails()}")
+            all_results[name], failed = {"error": str(e)}, [f"{name}: {e}"]
+        all_results[name]["loadavg_before"] = [float(v) for v in loadavg]
+        all_results[name]["loadavg_after"] = [
+            float(v) for v in Path("/proc/loadavg").read_text().split()[:3]
+        ]
+        failures += failed
+    return all_results, failures
+
+
 def write_outputs(
-    out_dir: Path, scenarios, all_results, systems, timing, versions, failures
+    out_dir: Path, scenarios, all_results, systems, timing, versions, failures, families
 ) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     document = {
@@ -1203,15 +1337,16 @@ def write_outputs(
                 "results": all_results[s.name],
             }
             for s in scenarios
-        },
+        }
+        | {name: {"title": m.TITLE, "results": all_results[name]} for name, m in families.items()},
         "failures": failures,
     }
     (out_dir / "results.json").write_text(json.dumps(document, indent=2) + "\n")
     (out_dir / "summary.md").write_text(
-        markdown(scenarios, all_results, timing, versions, detail=True)
+        markdown(scenarios, all_results, timing, versions, detail=True, families=families)
     )
     try:
-        chart(out_dir / "chart.png", scenarios, all_results, list(systems), timing)
+        chart(out_dir / "chart.png", scenarios, all_results, list(systems), timing, families)
     except Exception as e:  # the numbers are already saved; a chart failure is reported only
         log(f"warning: chart not written: {e}")
 
@@ -1228,15 +1363,17 @@ def main(argv: list[str]) -> int:
         "quick": args.quick,
     }
     scenarios = [s for s in SCENARIOS if s.name in args.scenarios]
+    families = family_modules([f for f in FAMILIES if f in args.scenarios])
     install_prerequisites()
     reexec_with_matplotlib(argv)
     build_jars()
+    raise_fd_limit()
     versions = tool_versions()
     tmp = Path(tempfile.mkdtemp(prefix="zrouter-suite."))
     procs = Processes(tmp)
     try:
         try:
-            systems = start_systems(procs, tmp, args.systems)
+            systems = start_systems(procs, tmp, systems_needed(args))
         except SuiteError as e:
             log(f"error: {e}\n{procs.log_tails()}")
             return 1
@@ -1245,9 +1382,15 @@ def main(argv: list[str]) -> int:
         except SuiteError as e:
             log(f"error: {e}\n{procs.log_tails()}")
             return 1
+        ctx = Context(procs, tmp, timing, systems, args.systems)
+        family_results, family_failures = run_families(ctx, families)
+        all_results |= family_results
+        failures += family_failures
         out_dir = OUT_ROOT / stamp
-        write_outputs(out_dir, scenarios, all_results, systems, timing, versions, failures)
-        print(markdown(scenarios, all_results, timing, versions, detail=False))
+        write_outputs(
+            out_dir, scenarios, all_results, systems, timing, versions, failures, families
+        )
+        print(markdown(scenarios, all_results, timing, versions, detail=False, families=families))
         log(f"results: {out_dir}/results.json, summary.md, chart.png")
         for failure in failures:
             log(f"failed: {failure}")
@@ -1264,6 +1407,7 @@ def exit_on_signal(signum, frame):
 
 
 if __name__ == "__main__":
+    sys.modules.setdefault("suite", sys.modules[__name__])  # bench/scenarios/ imports it by name
     signal.signal(signal.SIGINT, exit_on_signal)
     signal.signal(signal.SIGTERM, exit_on_signal)
     signal.signal(signal.SIGHUP, exit_on_signal)

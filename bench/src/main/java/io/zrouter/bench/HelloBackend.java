@@ -37,7 +37,9 @@ import java.nio.charset.StandardCharsets;
  * The upstream for the nginx and haproxy baselines in {@code bench/run.sh} and {@code
  * bench/suite.py}: a plain Netty HTTP/1.1 keep-alive server. {@code POST /echo} answers {@code 200}
  * with the request body and its content type (bodies up to 1 MiB; larger gets 413), like the sample
- * worker's {@code /echo}; every other request gets {@code 200 text/plain "hello from backend\n"}.
+ * worker's {@code /echo}; {@code GET /bytes?n=N} and {@code POST /sha256} stream, as the sample
+ * worker's do (see {@link BulkHandler}); every other request gets {@code 200 text/plain "hello from
+ * backend\n"}.
  *
  * <p>Flags: {@code --listen HOST:PORT} (port 0 picks a free one), {@code --threads N}. Once bound
  * it prints exactly one line, {@code listening HOST:PORT}, to stdout so a script can read the port.
@@ -87,6 +89,7 @@ public final class HelloBackend {
                     ch.pipeline()
                         .addLast(
                             new HttpServerCodec(),
+                            new BulkHandler(),
                             new HttpObjectAggregator(MAX_BODY),
                             new HelloHandler());
                   }

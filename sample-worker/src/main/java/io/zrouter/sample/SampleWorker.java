@@ -2,6 +2,8 @@ package io.zrouter.sample;
 
 import io.zrouter.worker.Worker;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs a {@link SampleHandler} as a worker:
@@ -12,11 +14,16 @@ import java.util.UUID;
  *
  * <p>Stops gracefully on SIGTERM / Ctrl-C: a shutdown hook closes the worker, which lets in-flight
  * requests finish.
+ *
+ * <p>Just before it connects it logs {@code connecting: worker = ID, main_unix_ms = T0,
+ * connect_unix_ms = T1}: when main() was entered and when the SDK is started, in ms since the
+ * epoch. {@code bench/suite.py --scenarios join} times a worker's join from these.
  */
 public final class SampleWorker {
   private SampleWorker() {}
 
   public static void main(String[] args) {
+    long mainMillis = System.currentTimeMillis();
     SampleWorkerOptions options;
     try {
       options = SampleWorkerOptions.parse(args);
@@ -30,6 +37,7 @@ public final class SampleWorker {
       return;
     }
     configureLogging();
+    Logger log = LoggerFactory.getLogger(SampleWorker.class); // after the logging properties
 
     String id =
         options.id() != null
@@ -51,6 +59,11 @@ public final class SampleWorker {
       if (options.concurrency() != null) {
         builder.concurrency(options.concurrency());
       }
+      log.info(
+          "connecting: worker = {}, main_unix_ms = {}, connect_unix_ms = {}",
+          id,
+          mainMillis,
+          System.currentTimeMillis());
       worker = builder.start();
     } catch (IllegalArgumentException e) {
       System.err.println("sample-worker: " + e.getMessage());
