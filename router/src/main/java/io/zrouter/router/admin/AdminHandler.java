@@ -100,6 +100,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
           .append(String.format(java.util.Locale.ROOT, "%.2f", w.typicalLatencyMillis()));
       out.append(",\"max_streams\":").append(w.maxStreams());
       out.append(",\"state\":\"").append(w.draining() ? "draining" : "ready").append('"');
+      out.append(",\"unhealthy\":").append(w.unhealthy());
       out.append('}');
     }
     return out.append("]}\n").toString();

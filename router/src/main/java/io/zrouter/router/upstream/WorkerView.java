@@ -12,6 +12,7 @@ package io.zrouter.router.upstream;
  *     geometric mean); 0 before its first response
  * @param maxStreams the stream limit the router sets it for being slow; 0 for none
  * @param draining it said it drains (refuses new requests, finishes what it holds)
+ * @param unhealthy it said it is unavailable (refuses new requests until it says it serves again)
  */
 public record WorkerView(
     String id,
@@ -21,4 +22,5 @@ public record WorkerView(
     long joinedAtUnixMillis,
     double typicalLatencyMillis,
     int maxStreams,
-    boolean draining) {}
+    boolean draining,
+    boolean unhealthy) {}
