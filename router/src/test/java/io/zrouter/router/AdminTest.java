@@ -96,6 +96,33 @@ class AdminTest {
     held.cancel(true);
   }
 
+  @Test
+  void aWorkerThatSaysItIsUnavailable_isShownUnhealthy_untilItServesAgain() throws Exception {
+    CompletableFuture<HttpResponse<String>> held = sendHeld();
+    acceptOnAddressedPath("w-sick");
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(
+            () ->
+                assertThat(admin("/_zrouter/workers").body())
+                    .contains("\"id\":\"w-sick\"", "\"unhealthy\":false"));
+
+    worker.sendAddressed(state(WorkerState.Phase.PHASE_UNAVAILABLE, 1));
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(
+            () ->
+                assertThat(admin("/_zrouter/workers").body())
+                    .contains("\"state\":\"ready\"", "\"unhealthy\":true"));
+
+    worker.sendAddressed(state(WorkerState.Phase.PHASE_SERVING, 1));
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(
+            () -> assertThat(admin("/_zrouter/workers").body()).contains("\"unhealthy\":false"));
+    held.cancel(true);
+  }
+
   /** A request the fake worker will hold. */
   private CompletableFuture<HttpResponse<String>> sendHeld() {
     return client.sendAsync(

@@ -104,6 +104,31 @@ public final class Worker implements AutoCloseable {
   }
 
   /**
+   * Takes new requests ({@code true}, the default) or refuses them for now ({@code false}): while
+   * unavailable, the worker stays connected and finishes what it holds, and refuses each new
+   * request before it runs (a {@code reset} with reason {@code REFUSED}, so the router sends it to
+   * another worker, or answers 503 after its worker wait when none takes it). The routers are told,
+   * and show the worker as unhealthy. For a worker whose backend is down, say; call it again with
+   * {@code true} when the backend is back. Safe from any thread.
+   */
+  public synchronized void setAvailable(boolean available) {
+    if (available == io.isAvailable()) {
+      return;
+    }
+    log.info(
+        available
+            ? "worker available again id = {}"
+            : "worker unavailable, refusing new requests id = {}",
+        id);
+    io.setAvailable(available);
+  }
+
+  /** Whether the worker takes new requests: see {@link #setAvailable}. */
+  public boolean isAvailable() {
+    return io.isAvailable();
+  }
+
+  /**
    * Test seam, not API: the open addressed links, as router endpoint (the routing id the worker
    * knows that router by) to the endpoint the link's DEALER connects to.
    */

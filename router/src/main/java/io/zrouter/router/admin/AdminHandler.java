@@ -102,6 +102,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       out.append(",\"state\":\"").append(w.draining() ? "draining" : "ready").append('"');
       out.append(",\"service\":");
       string(out, w.service());
+      out.append(",\"unhealthy\":").append(w.unhealthy());
       out.append('}');
     }
     return out.append("]}\n").toString();

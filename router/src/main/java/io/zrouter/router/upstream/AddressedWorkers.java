@@ -41,6 +41,9 @@ final class AddressedWorkers {
     /** Said it drains: it refuses new requests. */
     boolean draining;
 
+    /** Said it is unavailable (what it fronts is down): it refuses new requests for now. */
+    boolean unhealthy;
+
     int maxStreams = StreamLimits.NONE;
 
     /** Its service, from its hello; null until then, and for a worker the router refused. */
@@ -217,6 +220,22 @@ final class AddressedWorkers {
   }
 
   /**
+   * The worker said it is unavailable ({@code true}; it refuses new requests, and says so again
+   * with each heartbeat) or serves again ({@code false}). Logged when it changes.
+   */
+  void unhealthy(byte[] routingId, boolean unhealthy) {
+    Worker w = byRoutingId.get(key(routingId));
+    if (w != null && w.unhealthy != unhealthy) {
+      w.unhealthy = unhealthy;
+      if (unhealthy) {
+        log.info("worker unavailable: worker = {}", w.name);
+      } else {
+        log.info("worker serving again: worker = {}", w.name);
+      }
+    }
+  }
+
+  /**
    * The worker said it leaves: forgotten at once (no wait for its silence), and handed to {@code
    * gone}, so a stream it still holds is lost like a dead worker's.
    */
@@ -246,6 +265,7 @@ final class AddressedWorkers {
               w.latency.nanos() / 1e6,
               w.maxStreams,
               w.draining,
+              w.unhealthy,
               w.refused ? "refused" : w.lane == null ? "" : w.lane.name));
     }
     views.sort((a, b) -> a.routingId().compareTo(b.routingId()));

@@ -249,11 +249,28 @@ final class DispatchTracker {
           log.debug("no worker acknowledged stream {} in time; sending it again", d.stream().id());
           heldFor(d.lane()).addFirst(d);
         });
-    refused.release(nowNanos, d -> heldFor(d.lane()).addFirst(d));
+    refused.release(nowNanos, d -> requeueRefused(d, nowNanos));
     if (nowNanos - nextSweepNanos >= 0) {
       nextSweepNanos = nowNanos + SWEEP_NANOS;
       replayable.values().removeIf(d -> d.stream().isDone());
     }
+  }
+
+  /**
+   * A refused request whose pause is over goes out again, unless its worker wait is over: a request
+   * every worker keeps refusing gets 503 at the worker wait, like one no worker takes.
+   */
+  private void requeueRefused(Dispatch d, long nowNanos) {
+    if (d.stream().isDone()) {
+      return;
+    }
+    if (nowNanos - d.queuedAtNanos() >= workerWaitNanos) {
+      log.debug("every worker refused stream {} for the worker wait", d.stream().id());
+      replayable.remove(d.stream().id());
+      effects.noWorker(d.stream());
+      return;
+    }
+    heldFor(d.lane()).addFirst(d);
   }
 
   /** Gives up on held requests whose worker wait is over: their clients get 503. */

@@ -104,6 +104,8 @@ final class InboundFrames {
         switch (state.getPhase()) {
           case PHASE_DRAINING -> workers.draining(worker, state.getInFlight());
           case PHASE_LEAVING -> workers.left(worker, state.getInFlight(), nowNanos, workerGone);
+          case PHASE_UNAVAILABLE -> workers.unhealthy(worker, true);
+          case PHASE_SERVING -> workers.unhealthy(worker, false);
           default -> log.debug("ignoring worker state {}", state.getPhase());
         }
       }

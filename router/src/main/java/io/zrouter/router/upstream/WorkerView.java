@@ -12,6 +12,7 @@ package io.zrouter.router.upstream;
  *     geometric mean); 0 before its first response
  * @param maxStreams the stream limit the router sets it for being slow; 0 for none
  * @param draining it said it drains (refuses new requests, finishes what it holds)
+ * @param unhealthy it said it is unavailable (refuses new requests until it says it serves again)
  * @param service its service: its routes, {@code default}, or {@code refused}; empty before its
  *     hello
  */
@@ -24,4 +25,5 @@ public record WorkerView(
     double typicalLatencyMillis,
     int maxStreams,
     boolean draining,
+    boolean unhealthy,
     String service) {}

@@ -203,6 +203,24 @@ class DispatchTrackerTest {
   }
 
   @Test
+  void aRequestEveryWorkerKeepsRefusing_getsNoWorkerAtTheWorkerWait() {
+    sent(get(1));
+    while (effects.isEmpty()) {
+      Dispatch next = tracker.nextToSend(lane);
+      if (next != null) {
+        tracker.onSent(next, now);
+        assertThat(tracker.onRefused(1, A, now)).isFalse();
+      }
+      now += Math.max(1, tracker.nanosUntilNextDeadline(now));
+      assertThat(now).isLessThan(1_000 * MS + WORKER_WAIT + 100 * MS);
+      tracker.requeueDue(now);
+      tracker.giveUpWaiting(now);
+    }
+    assertThat(effects).containsExactly("noWorker 1");
+    assertThat(tracker.hasHeld()).isFalse();
+  }
+
+  @Test
   void aWholeRequestRefusedByTheWorkerThatAcknowledgedIt_goesElsewhere() {
     sent(post(1));
     tracker.onAccept(1, A, now); // then it drains, and never gets to start it

@@ -27,9 +27,10 @@ import org.slf4j.LoggerFactory;
  * path a follow-up comes on. A message with an undecodable part, a frame a router never sends, a
  * broken request layout or a request on an addressed link is dropped whole with one WARN.
  *
- * <p>A request is refused (REFUSED, so the router sends it elsewhere) while the worker drains, when
- * all its handler threads are busy, and when it holds as many of that router's streams as the
- * router's heartbeat allows (a router limits a worker far slower than the others).
+ * <p>A request is refused (REFUSED, so the router sends it elsewhere) while the worker drains,
+ * while it is unavailable ({@link #setAvailable}, the one method any thread may call), when all its
+ * handler threads are busy, and when it holds as many of that router's streams as the router's
+ * heartbeat allows (a router limits a worker far slower than the others).
  *
  * <p>A request sent with {@code await_start} (one that must not run twice) is acknowledged at once
  * but runs only when the router's {@code start} for it arrives; a reset instead means another
@@ -51,6 +52,9 @@ public final class RequestDispatcher {
       new java.util.concurrent.atomic.AtomicInteger();
 
   private boolean draining;
+
+  /** Written by any thread ({@code Worker.setAvailable}), read by the IO thread. */
+  private volatile boolean available = true;
 
   /** WebSocket close code: the endpoint is going away. */
   private static final int GOING_AWAY = 1001;
@@ -215,6 +219,10 @@ public final class RequestDispatcher {
     WorkerStream stream = new WorkerStream(key, path, head.getRequestId(), outbound);
     if (draining) {
       stream.refuse("worker is shutting down");
+      return;
+    }
+    if (!available) {
+      stream.refuse("worker is unavailable");
       return;
     }
     if (!endsRequest(frames.get(frames.size() - 1)) && !(path instanceof AddressedLink)) {
@@ -446,6 +454,15 @@ public final class RequestDispatcher {
       stream.cancel(reason);
       releaseIfAwaitingStart(stream.key());
     }
+  }
+
+  /** Any thread: take new requests (true) or refuse them (false) from now on. */
+  void setAvailable(boolean available) {
+    this.available = available;
+  }
+
+  boolean isAvailable() {
+    return available;
   }
 
   /** From now on, refuse new requests. */

@@ -124,6 +124,9 @@ public final class WorkerIoThread {
 
   private volatile boolean stopRequested;
 
+  /** Set by {@link #setAvailable}: the routers are to be told the worker's availability. */
+  private volatile boolean availabilityChanged;
+
   /**
    * Whether this worker declared routes: it connects for requests only once a router says where.
    */
@@ -222,6 +225,21 @@ public final class WorkerIoThread {
   }
 
   /**
+   * Any thread: take new requests (true) or refuse them (false) from now on, and tell every router
+   * with an addressed link ({@code PHASE_SERVING} or {@code PHASE_UNAVAILABLE}).
+   */
+  public void setAvailable(boolean available) {
+    dispatcher.setAvailable(available);
+    availabilityChanged = true;
+    wakeup.signal();
+  }
+
+  /** Any thread: whether new requests are taken (see {@link #setAvailable}). */
+  public boolean isAvailable() {
+    return dispatcher.isAvailable();
+  }
+
+  /**
    * Any thread: send what is queued, close the sockets and end the thread.
    *
    * @return whether the thread ended within {@code timeout}
@@ -308,6 +326,10 @@ public final class WorkerIoThread {
     for (AddressedLink link : links.all()) {
       link.sendControl(heartbeat);
     }
+    if (!dispatcher.isAvailable() && !draining) {
+      // again each second: a router that joined, restarted or missed the change hears it too
+      announce(WorkerState.Phase.PHASE_UNAVAILABLE);
+    }
     links.closeSilent(now, ROUTER_SILENCE_NANOS, this::linkSilent);
   }
 
@@ -317,6 +339,13 @@ public final class WorkerIoThread {
       drainStartedNanos = System.nanoTime();
       dispatcher.startDraining();
       announce(WorkerState.Phase.PHASE_DRAINING);
+    }
+    if (availabilityChanged && !draining) {
+      availabilityChanged = false; // before the read: a change made meanwhile is told next cycle
+      announce(
+          dispatcher.isAvailable()
+              ? WorkerState.Phase.PHASE_SERVING
+              : WorkerState.Phase.PHASE_UNAVAILABLE);
     }
     if (draining && drainAcknowledged.getCount() > 0) {
       // The handler pool closes once this is acknowledged: first let the starts of what this

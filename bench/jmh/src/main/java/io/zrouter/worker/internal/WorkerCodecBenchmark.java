@@ -3,6 +3,7 @@ package io.zrouter.worker.internal;
 import io.zrouter.bench.jmh.Traffic;
 import io.zrouter.proto.MalformedFrameException;
 import io.zrouter.router.frontend.RouterFixtures;
+import io.zrouter.transport.Wakeup;
 import io.zrouter.worker.Request;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;

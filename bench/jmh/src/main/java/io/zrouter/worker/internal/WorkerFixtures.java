@@ -6,6 +6,7 @@ import io.zrouter.proto.Frame;
 import io.zrouter.proto.FrameCodec;
 import io.zrouter.proto.MalformedFrameException;
 import io.zrouter.proto.RequestHead;
+import io.zrouter.transport.Wakeup;
 import io.zrouter.worker.Request;
 import io.zrouter.worker.Response;
 import java.io.IOException;
