@@ -3,6 +3,7 @@ package io.zrouter.router;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.zrouter.router.config.PortRange;
 import io.zrouter.sample.SampleHandler;
 import io.zrouter.worker.Worker;
 import java.net.http.HttpClient;
@@ -40,6 +41,15 @@ class ServicesTest {
 
   private void startRouter() throws Exception {
     router = TestRouters.start(TestRouters.config().withWorkerWait(Duration.ofMillis(500)));
+  }
+
+  /** A router binding its services' sockets at {@code low} and {@code low + 1} only. */
+  private void startRouter(int low) throws Exception {
+    router =
+        TestRouters.start(
+            TestRouters.config()
+                .withWorkerWait(Duration.ofSeconds(5))
+                .withServicePorts(new PortRange(low, low + 1)));
   }
 
   /** A sample worker declaring {@code routes} (none: the default service). */
@@ -198,6 +208,108 @@ class ServicesTest {
     assertThat(response.statusCode()).isEqualTo(404);
     assertThat(response.body())
         .isEqualTo("zrouter: no service for this host and path: host shop.test, path /cart?x=1\n");
+  }
+
+  @Test
+  void aRouterRestart_neverSendsAServiceAnotherServicesRequests() throws Exception {
+    // Two consecutive service ports: after the restart, whichever service says hello first
+    // takes the lower one, often the other service's old port. A worker that reconnected there
+    // by itself would get the other app's requests.
+    int low = freePortPair();
+    startRouter(low);
+    String endpoint = router.workerEndpoint();
+    worker("a1", "/a");
+    awaitService("/a", 1);
+    worker("b1", "/b");
+    awaitService("/b", 1);
+    HttpClient client = client(Version.HTTP_1_1);
+    assertServedBy(get(client, null, "/a/hello"), Set.of("a1"), "/a");
+    assertServedBy(get(client, null, "/b/hello"), Set.of("b1"), "/b");
+
+    router.close(Duration.ZERO);
+    router =
+        TestRouters.start(
+            TestRouters.config()
+                .withBind(endpoint)
+                .withWorkerWait(Duration.ofSeconds(5))
+                .withServicePorts(new PortRange(low, low + 1)));
+    awaitService("/a", 1);
+    awaitService("/b", 1);
+    for (int i = 0; i < 50; i++) {
+      assertServedBy(get(client, null, "/a/hello"), Set.of("a1"), "/a");
+      assertServedBy(get(client, null, "/b/hello"), Set.of("b1"), "/b");
+    }
+  }
+
+  @Test
+  void aWorkerJoiningAndLeavingItsServiceUnderLoad_losesNothing_andNothingCrosses()
+      throws Exception {
+    startRouter();
+    worker("d1");
+    Worker first = worker("b1", "/billing");
+    awaitService("/billing", 1);
+    HttpClient client = client(Version.HTTP_1_1);
+    awaitDefaultServes(client);
+
+    java.util.concurrent.atomic.AtomicBoolean stop =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    List<String> problems = java.util.Collections.synchronizedList(new ArrayList<>());
+    java.util.concurrent.atomic.AtomicInteger served =
+        new java.util.concurrent.atomic.AtomicInteger();
+    Thread load =
+        new Thread(
+            () -> {
+              long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+              for (int i = 0; i < 5_000 && !stop.get() && System.nanoTime() < deadline; i++) {
+                try {
+                  boolean billing = i % 2 == 0;
+                  HttpResponse<String> r = get(client, null, billing ? "/billing/hello" : "/hello");
+                  String service = r.headers().firstValue("x-service").orElse("none");
+                  if (r.statusCode() != 200 || !service.equals(billing ? "/billing" : "default")) {
+                    problems.add(r.statusCode() + " " + service + " for request " + i);
+                  }
+                  served.incrementAndGet();
+                } catch (Exception e) {
+                  problems.add(e.toString());
+                }
+              }
+            },
+            "services-load");
+    load.start();
+    try {
+      await().atMost(Duration.ofSeconds(10)).until(() -> served.get() >= 100);
+      worker("b2", "/billing");
+      awaitService("/billing", 2);
+      int before = served.get();
+      await().atMost(Duration.ofSeconds(10)).until(() -> served.get() >= before + 100);
+      first.close(); // drains: what it holds finishes, new requests go to b2
+      awaitService("/billing", 1);
+      int after = served.get();
+      await().atMost(Duration.ofSeconds(10)).until(() -> served.get() >= after + 100);
+    } finally {
+      stop.set(true);
+      load.join(TimeUnit.SECONDS.toMillis(20));
+    }
+    assertThat(problems).isEmpty();
+    assertServedBy(get(client, null, "/billing/hello"), Set.of("b2"), "/billing");
+  }
+
+  /** A free port whose next port is free too, for a two-port --service-ports range. */
+  private static int freePortPair() throws Exception {
+    for (int attempt = 0; attempt < 50; attempt++) {
+      try (java.net.ServerSocket a = new java.net.ServerSocket(0)) {
+        int port = a.getLocalPort();
+        if (port >= 65535) {
+          continue;
+        }
+        try (java.net.ServerSocket b = new java.net.ServerSocket(port + 1)) {
+          return port;
+        } catch (java.io.IOException taken) {
+          // try another
+        }
+      }
+    }
+    throw new IllegalStateException("no two consecutive free ports");
   }
 
   private static void assertServedBy(

@@ -9,13 +9,32 @@ import java.util.List;
  * stream took before routers had an addressed socket, and still the one for a router that has none.
  *
  * <p>The socket is ROUTER_MANDATORY: a full pipe answers EAGAIN and a router that went away
- * EHOSTUNREACH.
+ * EHOSTUNREACH. One per router, IO thread only.
  */
-record RouterReplyPath(ZMQ.Socket socket, PeerId router) implements ReplyPath {
+final class RouterReplyPath implements ReplyPath {
+  private final ZMQ.Socket socket;
+  private final PeerId router;
+
+  /** The routing id of the router's connection on the socket: the router's, unless retargeted. */
+  private byte[] connection;
+
+  RouterReplyPath(ZMQ.Socket socket, PeerId router) {
+    this.socket = socket;
+    this.router = router;
+    this.connection = router.bytes();
+  }
+
+  /**
+   * The router is reached over a new connection now, named {@code routingId} (a worker with routes
+   * names each connection to its service's socket anew; see WorkerIoThread#onRouterHello).
+   */
+  void retarget(byte[] routingId) {
+    this.connection = routingId;
+  }
 
   @Override
   public SendResult send(List<OutboundFrame> message) {
-    if (!socket.send(router.bytes(), ZMQ.SNDMORE | ZMQ.DONTWAIT)) {
+    if (!socket.send(connection, ZMQ.SNDMORE | ZMQ.DONTWAIT)) {
       return socket.errno() == ZError.EAGAIN ? SendResult.FULL : SendResult.UNREACHABLE;
     }
     // once the routing id was accepted, ROUTER takes every part of the message
@@ -24,6 +43,11 @@ record RouterReplyPath(ZMQ.Socket socket, PeerId router) implements ReplyPath {
       socket.send(message.get(i).bytes(), last ? ZMQ.DONTWAIT : ZMQ.SNDMORE | ZMQ.DONTWAIT);
     }
     return SendResult.SENT;
+  }
+
+  @Override
+  public PeerId router() {
+    return router;
   }
 
   @Override

@@ -138,6 +138,15 @@ public final class WorkerIoThread {
   /** The service socket each router named in its last hello, connected to. IO thread only. */
   private final Map<PeerId, String> serviceEndpoints = new HashMap<>();
 
+  /** How many times this worker connected to each router's service socket. IO thread only. */
+  private final Map<PeerId, Integer> serviceGenerations = new HashMap<>();
+
+  /**
+   * The router each service connection's routing id belongs to (kept for old connections too: what
+   * they still deliver is that router's). IO thread only.
+   */
+  private final Map<PeerId, PeerId> connectionRouters = new HashMap<>();
+
   /**
    * Creates the ROUTER socket and connects it to every endpoint (ZeroMQ connects in the background
    * and reconnects by itself), naming each router by its endpoint. The calling thread hands the
@@ -409,7 +418,9 @@ public final class WorkerIoThread {
         parts.add(socket.recv(0)); // the rest of a multipart message is already here
       }
       try {
-        dispatcher.onMessage(new PeerId(routingId), parts, replyPaths);
+        PeerId connection = new PeerId(routingId);
+        dispatcher.onMessage(
+            connectionRouters.getOrDefault(connection, connection), parts, replyPaths);
       } catch (RuntimeException e) {
         log.error("failed to handle a message from a router id = {}", workerId, e);
       }
@@ -498,8 +509,17 @@ public final class WorkerIoThread {
       return;
     }
     disconnectService(link.router());
-    socket.setConnectRid(routerEndpoint.getBytes(StandardCharsets.US_ASCII));
+    // Each connection gets a routing id of its own: ZeroMQ drops the old one in the background,
+    // and a ROUTER socket must never have two connections of one routing id. Messages on either
+    // still belong to this router.
+    int generation = serviceGenerations.merge(link.router(), 1, Integer::sum);
+    byte[] connection = (routerEndpoint + "#" + generation).getBytes(StandardCharsets.US_ASCII);
+    connectionRouters.put(new PeerId(connection), link.router());
+    socket.setConnectRid(connection);
     socket.connect(endpoint);
+    routerPaths
+        .computeIfAbsent(link.router(), r -> new RouterReplyPath(socket, r))
+        .retarget(connection);
     serviceEndpoints.put(link.router(), endpoint);
     log.info("connected to its service router = {} endpoint = {}", link.router(), endpoint);
   }
