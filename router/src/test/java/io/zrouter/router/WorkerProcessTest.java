@@ -112,4 +112,56 @@ class WorkerProcessTest {
           .isGreaterThanOrEqualTo(200);
     }
   }
+
+  @Test
+  void aWorkerProcessWhoseRoutesConflict_exitsNonZero_sayingWhy() throws Exception {
+    try (JavaProcesses processes = new JavaProcesses();
+        Router router = TestRouters.start(TestRouters.config())) {
+      String endpoint = router.workerEndpoint();
+      processes.start(
+          logs.resolve("api.log"),
+          "io.zrouter.sample.SampleWorker",
+          "--connect",
+          endpoint,
+          "--id",
+          "api",
+          "--route",
+          "/api",
+          "--route",
+          "/admin");
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> TestRouters.adminWorkers(router).contains("\"service\":\"/admin, /api\""));
+
+      Path intruderLog = logs.resolve("intruder.log");
+      Process intruder =
+          processes.start(
+              intruderLog,
+              "io.zrouter.sample.SampleWorker",
+              "--connect",
+              endpoint,
+              "--id",
+              "intruder",
+              "--route",
+              "/api");
+
+      assertThat(intruder.waitFor(20, TimeUnit.SECONDS)).isTrue();
+      assertThat(intruder.exitValue()).isEqualTo(3);
+      assertThat(java.nio.file.Files.readString(intruderLog))
+          .contains("the router refused this worker: route /api is served by a service");
+    }
+  }
+
+  @Test
+  void aWorkerProcessWithAMalformedRoute_exitsWithUsageStatus() throws Exception {
+    try (JavaProcesses processes = new JavaProcesses()) {
+      Path log = logs.resolve("bad.log");
+      Process bad =
+          processes.start(log, "io.zrouter.sample.SampleWorker", "--route", "api.example.com:8080");
+      assertThat(bad.waitFor(20, TimeUnit.SECONDS)).isTrue();
+      assertThat(bad.exitValue()).isEqualTo(2);
+      assertThat(java.nio.file.Files.readString(log))
+          .contains("malformed route \"api.example.com:8080\"");
+    }
+  }
 }

@@ -43,27 +43,22 @@ public final class SampleWorker {
         options.id() != null
             ? options.id()
             : "sample-" + UUID.randomUUID().toString().substring(0, 8);
-    Worker.Builder builder =
-        Worker.builder()
-            .id(id)
-            .handler(
-                delayed(
-                    new SampleHandler(id, options.routes(), options.executionLog()),
-                    options.delayMs()))
-            .drainTimeout(options.drainTimeout())
-            .onRefused(SampleWorker::refused);
-    options.endpoints().forEach(builder::connect);
     Worker worker;
     try {
+      Worker.Builder builder =
+          Worker.builder()
+              .id(id)
+              .handler(
+                  delayed(
+                      new SampleHandler(id, options.routes(), options.executionLog()),
+                      options.delayMs()))
+              .drainTimeout(options.drainTimeout())
+              .onRefused(SampleWorker::refused);
+      options.endpoints().forEach(builder::connect);
       options.routes().forEach(builder::route);
       if (options.concurrency() != null) {
         builder.concurrency(options.concurrency());
       }
-      log.info(
-          "connecting: worker = {}, main_unix_ms = {}, connect_unix_ms = {}",
-          id,
-          mainMillis,
-          System.currentTimeMillis());
       worker = builder.start();
     } catch (IllegalArgumentException e) {
       System.err.println("sample-worker: " + e.getMessage());
