@@ -67,8 +67,8 @@ public record BridgeOptions(
                                  the request body, before the client gets 504 (default 30s)
         --route ROUTE            serve this route: api.example.com, *.example.com, /app1 or
                                  api.example.com/v2; repeatable (default: the default service)
-        --strip-prefix PREFIX    remove this path prefix before relaying, e.g. /app1: /app1/users
-                                 goes upstream as /users
+        --strip-prefix [PREFIX]  remove this path prefix before relaying, e.g. /app1: /app1/users
+                                 goes upstream as /users; without PREFIX, the --route's path
         --drain-timeout DUR      on SIGTERM, how long in-flight requests may finish (default 30s)
         --help                   print this help and exit
 
@@ -96,6 +96,7 @@ public record BridgeOptions(
     String stripPrefix;
     Duration drainTimeout = Duration.ofSeconds(30);
     final List<String> routes = new ArrayList<>();
+    boolean stripRoute;
   }
 
   /** Sets one field of the draft from a flag's value. */
@@ -139,6 +140,12 @@ public record BridgeOptions(
       if (setter == null) {
         throw new UsageException("unknown flag: " + arg);
       }
+      if (value == null
+          && name.equals("--strip-prefix")
+          && (i + 1 >= args.length || args[i + 1].startsWith("--"))) {
+        draft.stripRoute = true; // no prefix given: the path of the bridge's route
+        continue;
+      }
       if (value == null) {
         if (i + 1 >= args.length) {
           throw new UsageException(name + " needs a value");
@@ -155,6 +162,9 @@ public record BridgeOptions(
     }
     if (draft.endpoints.isEmpty()) {
       draft.endpoints.add(DEFAULT_ENDPOINT);
+    }
+    if (draft.stripRoute) {
+      draft.stripPrefix = routePath(draft.routes);
     }
     return new BridgeOptions(
         List.copyOf(draft.endpoints),
@@ -205,6 +215,27 @@ public record BridgeOptions(
   /**
    * A prefix on segment boundaries: {@code /api}, never {@code /api/}; {@code /} strips nothing.
    */
+  /** The path prefix a bare {@code --strip-prefix} strips: that of the one route with a path. */
+  private static String routePath(List<String> routes) throws UsageException {
+    List<String> paths = new ArrayList<>();
+    for (String route : routes) {
+      try {
+        String path = io.zrouter.proto.RouteSpec.parse(route).path();
+        if (!path.isEmpty()) {
+          paths.add(path);
+        }
+      } catch (IllegalArgumentException e) {
+        throw new UsageException("--route: " + e.getMessage());
+      }
+    }
+    if (paths.size() != 1) {
+      throw new UsageException(
+          "--strip-prefix without a prefix needs exactly one --route with a path, not "
+              + paths.size());
+    }
+    return paths.get(0);
+  }
+
   private static String parsePrefix(String flag, String value) throws UsageException {
     String prefix = parsePath(flag, value);
     if (prefix.indexOf('?') >= 0) {

@@ -71,6 +71,21 @@ class BridgeOptionsTest {
   }
 
   @Test
+  void aBareStripPrefix_stripsTheRoutesPath() throws Exception {
+    assertThat(
+            BridgeOptions.parse("--upstream", "http://x", "--route", "/app1", "--strip-prefix")
+                .stripPrefix())
+        .isEqualTo("/app1");
+    assertThat(
+            BridgeOptions.parse(
+                    "--strip-prefix", "--route", "h.example/v2/", "--upstream", "http://x")
+                .stripPrefix())
+        .isEqualTo("/v2");
+    assertThatThrownBy(() -> BridgeOptions.parse("--upstream", "http://x", "--strip-prefix"))
+        .hasMessageContaining("exactly one --route with a path");
+  }
+
+  @Test
   void routes_areRepeatable() throws Exception {
     BridgeOptions options =
         BridgeOptions.parse("--upstream", "http://x", "--route", "/app1", "--route=app1.example");
