@@ -220,11 +220,28 @@ EOF
   wait_http nginx "http://127.0.0.1:$NGINX_PORT/hello" "$NGINX_PID" "$BACKEND_PID"
 }
 
+# A loopback port whose successor is free too: the router binds the addressed socket at
+# --bind port + 1.
+free_port_pair() {
+  python3 - <<'PY'
+import socket
+while True:
+    a = socket.socket(); a.bind(("127.0.0.1", 0)); port = a.getsockname()[1]
+    b = socket.socket()
+    try:
+        b.bind(("127.0.0.1", port + 1))
+    except OSError:
+        a.close(); b.close(); continue
+    a.close(); b.close(); print(port); break
+PY
+}
+
 start_zrouter() {
   local ports n pid
-  mapfile -t ports < <(free_ports 2)
+  mapfile -t ports < <(free_ports 1)
   ZROUTER_PORT="${ports[0]}"
-  local zmq_port="${ports[1]}"
+  local zmq_port
+  zmq_port="$(free_port_pair)"
   java "${JAVA_ARGS[@]}" -jar "$ROUTER_JAR" --listen "127.0.0.1:$ZROUTER_PORT" --bind "tcp://127.0.0.1:$zmq_port" --admin-listen off \
     >"$TMP_DIR/router.log" 2>&1 &
   ROUTER_PID=$!

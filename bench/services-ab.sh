@@ -5,7 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 R=router/target/zrouter-router.jar; W=sample-worker/target/zrouter-sample-worker.jar
 P=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
-Z=$((20000 + RANDOM % 20000))
+Z=$(python3 -c 'import socket
+while True:
+    a=socket.socket(); a.bind(("127.0.0.1",0)); p=a.getsockname()[1]; b=socket.socket()
+    try: b.bind(("127.0.0.1",p+1))
+    except OSError: a.close(); b.close(); continue
+    a.close(); b.close(); print(p); break')
 pids=()
 trap 'kill ${pids[@]} 2>/dev/null; wait 2>/dev/null' EXIT
 java -Xmx512m -jar $R --listen 127.0.0.1:$P --bind tcp://127.0.0.1:$Z --admin-listen off > ${TMPDIR:-/tmp}/zrouter-svc-router.log 2>&1 & pids+=($!)

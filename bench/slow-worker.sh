@@ -32,8 +32,25 @@ s=[socket.socket() for _ in range(2)]
 print(*[x.getsockname()[1] for x in s])'
 }
 
+# A loopback port whose successor is free too: the router binds the addressed socket at
+# --bind port + 1.
+free_port_pair() {
+  python3 - <<'PY'
+import socket
+while True:
+    a = socket.socket(); a.bind(("127.0.0.1", 0)); port = a.getsockname()[1]
+    b = socket.socket()
+    try:
+        b.bind(("127.0.0.1", port + 1))
+    except OSError:
+        a.close(); b.close(); continue
+    a.close(); b.close(); print(port); break
+PY
+}
+
 run() { # name slow-delay concurrency slow-worker-limit
   read -r http zmq < <(free_ports)
+  zmq="$(free_port_pair)"
   java -jar "$ROUTER_JAR" --listen "127.0.0.1:$http" --bind "tcp://127.0.0.1:$zmq" --admin-listen off \
     --slow-worker-limit "$4" >/dev/null 2>&1 &
   pids+=($!)
