@@ -159,12 +159,14 @@ final class AddressedWorkers {
     return w != null && w.greeted;
   }
 
-  /** Any frame from a worker shows it is alive. */
-  void seen(byte[] routingId, long nowNanos) {
+  /** Any frame from a worker shows it is alive. Returns whether the worker is known. */
+  boolean seen(byte[] routingId, long nowNanos) {
     Worker w = byRoutingId.get(key(routingId));
-    if (w != null) {
-      w.lastSeenNanos = nowNanos;
+    if (w == null) {
+      return false;
     }
+    w.lastSeenNanos = nowNanos;
+    return true;
   }
 
   /**

@@ -118,8 +118,9 @@ final class InboundFrames {
     // Who sent it: the addressed connection, or the one an acknowledgement on the dispatch path
     // names; null for other frames on the dispatch path.
     byte[] from = worker;
+    boolean known = false; // whether AddressedWorkers already has the sender
     if (worker != null) {
-      workers.seen(worker, nowNanos);
+      known = workers.seen(worker, nowNanos);
     } else if (frame.hasAccept()
         && !frame.getAccept().getAddressedId().isEmpty()
         && outbox != null) {
@@ -135,7 +136,7 @@ final class InboundFrames {
       }
       return;
     }
-    if (from != null) {
+    if (from != null && !known) {
       workers.track(from, nowNanos);
     }
     boolean deliver;
