@@ -12,6 +12,8 @@
 # Environment: WARMUP (30s), DURATION (10s), ROUNDS (3), CONNECTIONS (64),
 #   A_ROUTER_FLAGS / B_ROUTER_FLAGS, A_WORKER_FLAGS / B_WORKER_FLAGS (extra flags), JAVA_OPTS.
 set -euo pipefail
+# shellcheck source=ports.sh
+. "$(dirname "${BASH_SOURCE[0]}")/ports.sh"
 
 A_DIR="${1:?usage: ab.sh A_JARS_DIR B_JARS_DIR}"
 B_DIR="${2:?usage: ab.sh A_JARS_DIR B_JARS_DIR}"
@@ -41,29 +43,12 @@ free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# A ZeroMQ port whose successor (the addressed socket) is free as well.
-free_zmq_port() {
-  python3 - <<'EOF'
-import socket
-while True:
-    a = socket.socket(); a.bind(("127.0.0.1", 0)); port = a.getsockname()[1]
-    b = socket.socket()
-    try:
-        b.bind(("127.0.0.1", port + 1))
-        print(port)
-        break
-    except OSError:
-        pass
-    finally:
-        a.close(); b.close()
-EOF
-}
 
 # start NAME DIR ROUTER_FLAGS WORKER_FLAGS: sets PORT_<NAME>
 start() {
   local name="$1" dir="$2" rflags="$3" wflags="$4" port zmq n i
   port="$(free_port)"
-  zmq="$(free_zmq_port)"
+  zmq="$(free_port_pair)"
   # shellcheck disable=SC2086
   java "${JAVA_ARGS[@]}" -jar "$dir/zrouter-router.jar" --listen "127.0.0.1:$port" \
     --bind "tcp://127.0.0.1:$zmq" --admin-listen off $rflags >"$TMP_DIR/$name-router.log" 2>&1 &

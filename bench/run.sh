@@ -9,6 +9,8 @@
 #              BACKEND_THREADS (nproc), READY_TIMEOUT (30, seconds), JAVA_OPTS (extra JVM flags),
 #              SYSTEMS ("nginx zrouter"; set to one of them to run only that half).
 set -euo pipefail
+# shellcheck source=ports.sh
+. "$(dirname "${BASH_SOURCE[0]}")/ports.sh"
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DURATION="${DURATION:-10s}"
@@ -220,21 +222,6 @@ EOF
   wait_http nginx "http://127.0.0.1:$NGINX_PORT/hello" "$NGINX_PID" "$BACKEND_PID"
 }
 
-# A loopback port whose successor is free too: the router binds the addressed socket at
-# --bind port + 1.
-free_port_pair() {
-  python3 - <<'PY'
-import socket
-while True:
-    a = socket.socket(); a.bind(("127.0.0.1", 0)); port = a.getsockname()[1]
-    b = socket.socket()
-    try:
-        b.bind(("127.0.0.1", port + 1))
-    except OSError:
-        a.close(); b.close(); continue
-    a.close(); b.close(); print(port); break
-PY
-}
 
 start_zrouter() {
   local ports n pid

@@ -2,15 +2,12 @@
 # One router, 2 default workers and 2 workers of service /svc; alternates wrk on /hello
 # (default service) and /svc/hello (the service) to compare them side by side.
 set -euo pipefail
+# shellcheck source=ports.sh
+. "$(dirname "${BASH_SOURCE[0]}")/ports.sh"
 cd "$(dirname "$0")/.."
 R=router/target/zrouter-router.jar; W=sample-worker/target/zrouter-sample-worker.jar
 P=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
-Z=$(python3 -c 'import socket
-while True:
-    a=socket.socket(); a.bind(("127.0.0.1",0)); p=a.getsockname()[1]; b=socket.socket()
-    try: b.bind(("127.0.0.1",p+1))
-    except OSError: a.close(); b.close(); continue
-    a.close(); b.close(); print(p); break')
+Z=$(free_port_pair)
 pids=()
 trap 'kill ${pids[@]} 2>/dev/null; wait 2>/dev/null' EXIT
 java -Xmx512m -jar $R --listen 127.0.0.1:$P --bind tcp://127.0.0.1:$Z --admin-listen off > ${TMPDIR:-/tmp}/zrouter-svc-router.log 2>&1 & pids+=($!)

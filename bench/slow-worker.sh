@@ -9,6 +9,8 @@
 #   fast    - four fast workers, the baseline
 # Usage: bash bench/slow-worker.sh   (needs wrk, curl, python3; builds the jars if missing)
 set -euo pipefail
+# shellcheck source=ports.sh
+. "$(dirname "${BASH_SOURCE[0]}")/ports.sh"
 cd "$(dirname "$0")/.."
 DURATION="${DURATION:-20s}"
 DELAY_MS="${DELAY_MS:-50}"
@@ -32,21 +34,6 @@ s=[socket.socket() for _ in range(2)]
 print(*[x.getsockname()[1] for x in s])'
 }
 
-# A loopback port whose successor is free too: the router binds the addressed socket at
-# --bind port + 1.
-free_port_pair() {
-  python3 - <<'PY'
-import socket
-while True:
-    a = socket.socket(); a.bind(("127.0.0.1", 0)); port = a.getsockname()[1]
-    b = socket.socket()
-    try:
-        b.bind(("127.0.0.1", port + 1))
-    except OSError:
-        a.close(); b.close(); continue
-    a.close(); b.close(); print(port); break
-PY
-}
 
 run() { # name slow-delay concurrency slow-worker-limit
   read -r http zmq < <(free_ports)
