@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.internal.PlatformDependent;
 import io.zrouter.router.stream.StreamRegistry;
+import io.zrouter.router.upstream.LinkView;
 import io.zrouter.router.upstream.WorkerLink;
 import io.zrouter.router.upstream.WorkerView;
 import java.util.List;
@@ -43,9 +44,9 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       case "/_zrouter/memory" ->
           reply(ctx, HttpResponseStatus.OK, "application/json", memoryJson(), keepAlive);
       case "/_zrouter/workers" ->
-          link.workers()
+          link.view()
               .whenComplete(
-                  (workers, error) ->
+                  (view, error) ->
                       ctx.executor()
                           .execute(
                               () -> {
@@ -61,7 +62,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                                       ctx,
                                       HttpResponseStatus.OK,
                                       "application/json",
-                                      json(workers, streams.size()),
+                                      json(view, streams.size()),
                                       keepAlive);
                                 }
                               }));
@@ -81,8 +82,11 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         + "}\n";
   }
 
-  static String json(List<WorkerView> workers, int streamsInFlight) {
+  static String json(LinkView view, int streamsInFlight) {
     StringBuilder out = new StringBuilder("{\"streams_in_flight\":").append(streamsInFlight);
+    out.append(",\"refusals\":").append(view.refusals());
+    out.append(",\"resends_after_refusal\":").append(view.resends());
+    List<WorkerView> workers = view.workers();
     out.append(",\"workers\":[");
     for (int i = 0; i < workers.size(); i++) {
       WorkerView w = workers.get(i);

@@ -30,6 +30,7 @@ import io.zrouter.router.frontend.LocalReply.Reason;
 import io.zrouter.router.stream.ProxyStream;
 import io.zrouter.router.stream.StreamRegistry;
 import io.zrouter.router.stream.UpstreamControl;
+import io.zrouter.router.upstream.Dispatch;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -146,6 +147,21 @@ final class HttpExchange implements ProxyStream {
       }
       default ->
           onUpstreamProtocolError("unexpected " + frame.getKindCase() + " frame from worker");
+    }
+  }
+
+  @Override
+  public void onRefusedBeforeBodyEnded(Dispatch refused) {
+    if (done) {
+      return;
+    }
+    RequestBodyRelay.FirstPart more = requestBody.takeFirstPart();
+    try {
+      byte[][] moreBody =
+          RequestEncoder.bodyFrames(id, more.offset(), more.data(), more.complete());
+      upstream.resendRefused(refused, moreBody, !more.complete());
+    } finally {
+      more.data().release();
     }
   }
 

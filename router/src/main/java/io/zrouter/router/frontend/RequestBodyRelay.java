@@ -77,22 +77,31 @@ final class RequestBodyRelay {
   }
 
   /**
-   * The bytes that travel with the dispatched request: as much as is here, up to the window. The
-   * caller releases the buffer.
+   * The body bytes that go out with the dispatched message: those that arrived since it was last
+   * built, up to what is left of the window. Called at dispatch, and again each time a worker
+   * refuses the request before its body ended, so a worker that only takes whole requests can take
+   * it once its body fits the window. The caller releases the buffer.
    */
   FirstPart takeFirstPart() {
+    long offset = sent;
     int length = (int) Math.min(waitingBytes, credit);
-    ByteBuf first = take(length);
+    ByteBuf more = take(length);
     credit -= length;
-    sent = length;
+    sent += length;
     boolean complete = ended && waiting.isEmpty();
     endSent = complete;
     updateGate();
-    return new FirstPart(first, complete);
+    return new FirstPart(more, complete, offset);
   }
 
-  /** The head's body: {@code complete} when no body frame follows the dispatched message. */
-  record FirstPart(ByteBuf data, boolean complete) {}
+  /**
+   * Body bytes that go with the dispatched message.
+   *
+   * @param data the bytes
+   * @param complete no body frame follows them
+   * @param offset where in the body they start
+   */
+  record FirstPart(ByteBuf data, boolean complete, long offset) {}
 
   /** The worker took the stream: follow-ups can reach it now. */
   void onAccepted() {
@@ -178,8 +187,13 @@ final class RequestBodyRelay {
     return composite;
   }
 
+  /**
+   * Before a worker accepts the stream, up to the rest of the window may wait here, so a refused
+   * request can go out again with its body whole; after, {@link #PAUSE_AT}.
+   */
   private void updateGate() {
-    if (!closed && waitingBytes >= PAUSE_AT && !ended) {
+    long pauseAt = accepted ? PAUSE_AT : Math.max(PAUSE_AT, credit);
+    if (!closed && waitingBytes >= pauseAt && !ended) {
       gate.pause(ReadGate.Reason.UPLOAD_CREDIT);
     } else {
       gate.resume(ReadGate.Reason.UPLOAD_CREDIT);

@@ -55,7 +55,7 @@ final class RequestEncoder {
       long contentLength,
       boolean mustNotRunTwice) {
     int length = content.readableBytes();
-    int bodyFrames = (length + MAX_BODY_FRAME - 1) / MAX_BODY_FRAME;
+    int bodyFrames = frameCount(length, false);
     byte[][] parts = new byte[1 + bodyFrames][];
 
     RequestHead.Builder head =
@@ -71,17 +71,9 @@ final class RequestEncoder {
         FrameCodec.encode(
             Frame.newBuilder().setStreamId(envelope.streamId()).setRequestHead(head).build());
 
-    int offset = content.readerIndex();
-    for (int i = 0; i < bodyFrames; i++) {
-      int chunk = Math.min(MAX_BODY_FRAME, length - i * MAX_BODY_FRAME);
-      parts[1 + i] =
-          encodeBody(
-              envelope.streamId(),
-              (long) i * MAX_BODY_FRAME,
-              content,
-              offset + i * MAX_BODY_FRAME,
-              chunk,
-              complete && i == bodyFrames - 1);
+    if (length > 0) {
+      byte[][] body = bodyFrames(envelope.streamId(), 0, content, complete);
+      System.arraycopy(body, 0, parts, 1, bodyFrames);
     }
     return parts;
   }
@@ -126,6 +118,34 @@ final class RequestEncoder {
               .setValue(h.getValue().toString()));
     }
     return head;
+  }
+
+  /**
+   * Body frames for {@code content}, the body's bytes from {@code bodyOffset} on, of at most {@link
+   * #MAX_BODY_FRAME} bytes each; the last one ends the body when {@code end} is set (an empty one
+   * when {@code content} is empty). The content is not released here.
+   */
+  static byte[][] bodyFrames(long streamId, long bodyOffset, ByteBuf content, boolean end) {
+    int length = content.readableBytes();
+    byte[][] frames = new byte[frameCount(length, end)][];
+    int index = content.readerIndex();
+    for (int i = 0; i < frames.length; i++) {
+      int chunk = Math.min(MAX_BODY_FRAME, length - i * MAX_BODY_FRAME);
+      frames[i] =
+          encodeBody(
+              streamId,
+              bodyOffset + (long) i * MAX_BODY_FRAME,
+              content,
+              index + i * MAX_BODY_FRAME,
+              chunk,
+              end && i == frames.length - 1);
+    }
+    return frames;
+  }
+
+  private static int frameCount(int length, boolean end) {
+    int frames = (length + MAX_BODY_FRAME - 1) / MAX_BODY_FRAME;
+    return frames == 0 && end ? 1 : frames;
   }
 
   /**

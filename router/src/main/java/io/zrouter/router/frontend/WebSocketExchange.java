@@ -33,6 +33,7 @@ import io.zrouter.router.frontend.LocalReply.Reason;
 import io.zrouter.router.stream.ProxyStream;
 import io.zrouter.router.stream.StreamRegistry;
 import io.zrouter.router.stream.UpstreamControl;
+import io.zrouter.router.upstream.Dispatch;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -321,6 +322,12 @@ final class WebSocketExchange implements ProxyStream {
   public void onNoRoute(String authority, String path) {
     fail(Reason.NO_ROUTE, null);
     flush();
+  }
+
+  /** An upgrade has no body (its dispatch says none follows): it goes out again as it was. */
+  @Override
+  public void onRefusedBeforeBodyEnded(Dispatch refused) {
+    upstream.resendRefused(refused, new byte[0][], false);
   }
 
   private void onTimeout() {

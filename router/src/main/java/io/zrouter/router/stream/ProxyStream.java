@@ -2,6 +2,7 @@ package io.zrouter.router.stream;
 
 import io.netty.util.concurrent.EventExecutor;
 import io.zrouter.proto.Frame;
+import io.zrouter.router.upstream.Dispatch;
 
 /**
  * One proxied HTTP exchange as the worker link sees it. The link calls these methods only from
@@ -41,6 +42,13 @@ public interface ProxyStream {
    * @param path its target's path
    */
   void onNoRoute(String authority, String path);
+
+  /**
+   * A worker refused the request while its body was still arriving: hand it back through {@link
+   * UpstreamControl#resendRefused} with the body that arrived since, up to the window, so that a
+   * worker that takes only whole requests can take it once its body is all there.
+   */
+  void onRefusedBeforeBodyEnded(Dispatch refused);
 
   /** Called after a batch of callbacks so writes reach the client in one flush. */
   void flush();

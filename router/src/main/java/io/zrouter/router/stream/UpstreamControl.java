@@ -1,6 +1,7 @@
 package io.zrouter.router.stream;
 
 import io.zrouter.proto.ResetReason;
+import io.zrouter.router.upstream.Dispatch;
 
 /** What an exchange can tell the worker side of its stream. Any thread. */
 public interface UpstreamControl {
@@ -18,4 +19,12 @@ public interface UpstreamControl {
    * there (its acknowledgement named it, or it sent credit).
    */
   void sendFollowUp(long streamId, byte[] frame);
+
+  /**
+   * Sends a refused request again (after a pause) with {@code moreBody}, the body frames that
+   * arrived since it was last sent ({@link ProxyStream#onRefusedBeforeBodyEnded}).
+   *
+   * @param stillFollows the body goes on after them
+   */
+  void resendRefused(Dispatch refused, byte[][] moreBody, boolean stillFollows);
 }

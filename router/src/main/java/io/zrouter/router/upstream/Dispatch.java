@@ -48,6 +48,17 @@ public record Dispatch(
         stream, parts, queuedAtNanos, idempotent, bodyFollows, authority, path, refusals + 1, lane);
   }
 
+  /**
+   * The same request with more of its body: {@code moreBody}'s body frames go out after these
+   * parts; {@code stillFollows}: the body goes on after them.
+   */
+  public Dispatch withMoreBody(byte[][] moreBody, boolean stillFollows) {
+    byte[][] grown = java.util.Arrays.copyOf(parts, parts.length + moreBody.length);
+    System.arraycopy(moreBody, 0, grown, parts.length, moreBody.length);
+    return new Dispatch(
+        stream, grown, queuedAtNanos, idempotent, stillFollows, authority, path, refusals, lane);
+  }
+
   /** The same request, bound for {@code lane}. */
   Dispatch inLane(ServiceLane lane) {
     return new Dispatch(

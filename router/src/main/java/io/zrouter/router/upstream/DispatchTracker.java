@@ -47,6 +47,15 @@ final class DispatchTracker {
     /** The worker took this long from claiming a stream to its response head. */
     void latency(byte[] worker, long nanos);
 
+    /**
+     * A refused request's body was still arriving: ask its stream for what arrived since, which
+     * comes back as {@link #onMoreBody}.
+     */
+    void takeMoreBody(Dispatch refused);
+
+    /** A body frame for the worker that holds the stream. */
+    void followUp(byte[] worker, byte[] frame);
+
     /** No worker took the request within the worker wait. */
     void noWorker(ProxyStream stream);
 
@@ -73,6 +82,8 @@ final class DispatchTracker {
   private final Map<Long, Dispatch> replayable = new HashMap<>();
 
   private long nextSweepNanos;
+  private long refusals;
+  private long resends;
 
   DispatchTracker(long workerWaitNanos, long acceptTimeoutNanos, Effects effects) {
     this.workerWaitNanos = workerWaitNanos;
@@ -178,10 +189,47 @@ final class DispatchTracker {
       replayable.remove(streamId);
       return true;
     }
+    refusals++;
     again = again.refusedOnceMore();
     replayable.put(streamId, again);
-    refused.add(again, nowNanos);
+    if (again.bodyFollows()) {
+      effects.takeMoreBody(again); // a worker that takes only whole requests may take it then
+    } else {
+      refused.add(again, nowNanos);
+    }
     return false;
+  }
+
+  /**
+   * A refused request came back from its stream with the body that arrived meanwhile ({@code
+   * moreBody}): it waits its pause, then goes out again. If a late acknowledgement of an earlier
+   * copy claimed the stream meanwhile, that worker gets the new body frames instead, as it would
+   * have as follow-ups.
+   */
+  void onMoreBody(Dispatch grown, byte[][] moreBody, long nowNanos) {
+    long streamId = grown.stream().id();
+    byte[] owner = claims.ownerOf(streamId);
+    if (owner != null) {
+      for (byte[] frame : moreBody) {
+        effects.followUp(owner, frame);
+      }
+      return;
+    }
+    if (grown.stream().isDone() || !replayable.containsKey(streamId)) {
+      return; // reset meanwhile
+    }
+    replayable.put(streamId, grown);
+    refused.add(grown, nowNanos);
+  }
+
+  /** Refusals from workers so far. */
+  long refusals() {
+    return refusals;
+  }
+
+  /** Refused requests sent again so far. */
+  long resends() {
+    return resends;
   }
 
   /** A frame of the stream's response (or a reset other than a refusal): whether it goes on. */
@@ -270,6 +318,7 @@ final class DispatchTracker {
       effects.noWorker(d.stream());
       return;
     }
+    resends++;
     heldFor(d.lane()).addFirst(d);
   }
 

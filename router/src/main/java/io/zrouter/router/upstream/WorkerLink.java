@@ -101,14 +101,17 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
     command(dispatch);
   }
 
-  /** Any thread: the workers on the addressed socket, as the link thread sees them now. */
-  public CompletableFuture<List<WorkerView>> workers() {
-    WorkersQuery query = new WorkersQuery(new CompletableFuture<>());
+  /**
+   * Any thread: the workers on the addressed socket and the refusal counts, as the link sees them
+   * now.
+   */
+  public CompletableFuture<LinkView> view() {
+    ViewQuery query = new ViewQuery(new CompletableFuture<>());
     command(query);
     return query.answer();
   }
 
-  record WorkersQuery(CompletableFuture<List<WorkerView>> answer) implements LinkCommand {}
+  record ViewQuery(CompletableFuture<LinkView> answer) implements LinkCommand {}
 
   @Override
   public void reset(long streamId, ResetReason reason) {
@@ -122,6 +125,14 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
 
   /** A command to the link: one frame for the worker holding the stream. */
   record FollowUp(long streamId, byte[] frame) implements LinkCommand {}
+
+  @Override
+  public void resendRefused(Dispatch refused, byte[][] moreBody, boolean stillFollows) {
+    command(new MoreBody(refused.withMoreBody(moreBody, stillFollows), moreBody));
+  }
+
+  /** A command to the link: a refused request to send again, grown by {@code moreBody}. */
+  record MoreBody(Dispatch grown, byte[][] moreBody) implements LinkCommand {}
 
   private void command(LinkCommand command) {
     incoming.add(command);
@@ -169,8 +180,13 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
         followUp(f);
       } else if (command instanceof StreamReset r) {
         resetUpstream(r);
-      } else if (command instanceof WorkersQuery q) {
-        q.answer().complete(workers.snapshot(System.nanoTime()));
+      } else if (command instanceof MoreBody m) {
+        tracker.onMoreBody(m.grown(), m.moreBody(), System.nanoTime());
+      } else if (command instanceof ViewQuery q) {
+        q.answer()
+            .complete(
+                new LinkView(
+                    workers.snapshot(System.nanoTime()), tracker.refusals(), tracker.resends()));
       }
     }
   }
@@ -208,6 +224,17 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
     @Override
     public void latency(byte[] worker, long nanos) {
       workers.latency(worker, nanos);
+    }
+
+    @Override
+    public void takeMoreBody(Dispatch refused) {
+      ProxyStream stream = refused.stream();
+      stream.executor().execute(() -> stream.onRefusedBeforeBodyEnded(refused));
+    }
+
+    @Override
+    public void followUp(byte[] worker, byte[] frame) {
+      outbox.send(worker, frame);
     }
 
     @Override

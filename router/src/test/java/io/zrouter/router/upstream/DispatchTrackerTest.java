@@ -49,6 +49,16 @@ class DispatchTrackerTest {
     }
 
     @Override
+    public void takeMoreBody(Dispatch refused) {
+      effects.add("takeMoreBody " + refused.stream().id());
+    }
+
+    @Override
+    public void followUp(byte[] worker, byte[] frame) {
+      effects.add("followUp " + name(worker) + " " + frame.length + "B");
+    }
+
+    @Override
     public void noWorker(ProxyStream stream) {
       effects.add("noWorker " + stream.id());
     }
@@ -101,6 +111,9 @@ class DispatchTrackerTest {
 
     @Override
     public void onNoRoute(String authority, String path) {}
+
+    @Override
+    public void onRefusedBeforeBodyEnded(Dispatch refused) {}
 
     @Override
     public void flush() {}
@@ -236,6 +249,54 @@ class DispatchTrackerTest {
     assertThat(tracker.onAccept(1, A, now)).isTrue(); // its body may flow now: the stream hears
     assertThat(tracker.onAccept(1, A, now)).isFalse(); // once
     assertThat(tracker.onRefused(1, A, now)).isTrue();
+    now += 1_000 * MS;
+    tracker.requeueDue(now);
+    assertThat(tracker.nextToSend(lane)).isNull();
+  }
+
+  @Test
+  void aRequestRefusedWhileItsBodyArrives_goesOutAgainWithTheBodyThatCameMeanwhile() {
+    Dispatch first = sent(streamingPost(1));
+    assertThat(tracker.onRefused(1, A, now)).isFalse();
+    assertThat(effects).containsExactly("takeMoreBody 1"); // the stream adds what arrived
+    byte[][] rest = {{2}, {3}};
+    Dispatch whole = first.refusedOnceMore().withMoreBody(rest, false);
+    tracker.onMoreBody(whole, rest, now);
+    tracker.requeueDue(now);
+    assertThat(tracker.nextToSend(lane)).isNull(); // its pause first
+    now += tracker.nanosUntilNextDeadline(now);
+    tracker.requeueDue(now);
+    Dispatch again = tracker.nextToSend(lane);
+    assertThat(again).isSameAs(whole);
+    assertThat(again.parts()).hasNumberOfRows(3);
+    assertThat(again.bodyFollows()).isFalse();
+    tracker.onSent(again, now);
+    assertThat(tracker.onAccept(1, B, now)).isFalse(); // whole: the stream need not hear
+    assertThat(tracker.refusals()).isEqualTo(1);
+    assertThat(tracker.resends()).isEqualTo(1);
+  }
+
+  @Test
+  void moreBodyForAStreamALateAcknowledgementClaimed_goesToThatWorkerAsFollowUps() {
+    Dispatch first = sent(streamingPost(1));
+    assertThat(tracker.onRefused(1, A, now)).isFalse();
+    assertThat(tracker.onAccept(1, B, now)).isTrue(); // B got an earlier copy, and took it
+    byte[][] rest = {{2, 2}, {3, 3, 3}};
+    tracker.onMoreBody(first.withMoreBody(rest, true), rest, now);
+    assertThat(effects)
+        .containsExactly(
+            "takeMoreBody 1", "start worker-b 1", "followUp worker-b 2B", "followUp worker-b 3B");
+    now += 1_000 * MS;
+    tracker.requeueDue(now);
+    assertThat(tracker.nextToSend(lane)).isNull(); // never sent again
+  }
+
+  @Test
+  void moreBodyForAStreamResetMeanwhile_isDropped() {
+    Dispatch first = sent(streamingPost(1));
+    tracker.onRefused(1, A, now);
+    tracker.onReset(1);
+    tracker.onMoreBody(first.withMoreBody(new byte[0][], true), new byte[0][], now);
     now += 1_000 * MS;
     tracker.requeueDue(now);
     assertThat(tracker.nextToSend(lane)).isNull();

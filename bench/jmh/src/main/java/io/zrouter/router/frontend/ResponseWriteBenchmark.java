@@ -62,6 +62,12 @@ public class ResponseWriteBenchmark {
     public void sendFollowUp(long streamId, byte[] frame) {
       calls++;
     }
+
+    @Override
+    public void resendRefused(
+        io.zrouter.router.upstream.Dispatch refused, byte[][] moreBody, boolean stillFollows) {
+      calls++;
+    }
   }
 
   private final StreamRegistry registry = new StreamRegistry();
