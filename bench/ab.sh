@@ -6,8 +6,9 @@
 #
 # Each *_JARS_DIR holds zrouter-router.jar and zrouter-sample-worker.jar (copy them out of a
 # build of each commit). Both systems (a router and two sample workers each) run at once; after
-# a warm-up of each, ROUNDS rounds of wrk alternate A, B, A, B... on GET /hello. Prints req/s and
-# p99 per round and the B/A ratios of the medians.
+# a warm-up of each, ROUNDS rounds of wrk alternate A, B, A, B... on GET /hello. Prints req/s, p99
+# and CPU per request (router, and router plus workers, from /proc/PID/stat: this drifts far less
+# than req/s when other work shares the machine) per round, and the B/A ratios of the medians.
 #
 # Environment: WARMUP (30s), DURATION (10s), ROUNDS (3), CONNECTIONS (64),
 #   A_ROUTER_FLAGS / B_ROUTER_FLAGS, A_WORKER_FLAGS / B_WORKER_FLAGS (extra flags), JAVA_OPTS.
@@ -69,12 +70,31 @@ start() {
     exit 1
   }
   printf -v "PORT_$name" '%s' "$port"
+  printf -v "PIDS_$name" '%s' "${PIDS[*]: -3}"
   log "$name ($dir) on 127.0.0.1:$port"
 }
 
-# measure PORT DURATION: prints "req/s p99_ms"
+# cpu_ticks PID...: user + system clock ticks the processes used so far
+cpu_ticks() {
+  local pid total=0 stat fields
+  for pid in "$@"; do
+    stat="$(cat "/proc/$pid/stat")"
+    read -r -a fields <<<"${stat##*) }"
+    total=$((total + fields[11] + fields[12]))
+  done
+  echo "$total"
+}
+
+# measure PORT DURATION [ROUTER_PID WORKER_PID...]: prints "req/s p99_ms router_us total_us"
+# (CPU microseconds per request; 0 without PIDs)
 measure() {
-  wrk -t2 -c"$CONNECTIONS" -d"$2" --latency "http://127.0.0.1:$1/hello" | awk '
+  local port="$1" duration="$2" out r0 t0 r1 t1
+  shift 2
+  if [ $# -gt 0 ]; then r0="$(cpu_ticks "$1")" t0="$(cpu_ticks "$@")"; fi
+  out="$(wrk -t2 -c"$CONNECTIONS" -d"$duration" --latency "http://127.0.0.1:$port/hello")"
+  if [ $# -gt 0 ]; then r1="$(cpu_ticks "$1")" t1="$(cpu_ticks "$@")"; else r0=0 t0=0 r1=0 t1=0; fi
+  awk -v dr=$((r1 - r0)) -v dt=$((t1 - t0)) -v tck="$(getconf CLK_TCK)" '
+    $2 == "requests" && $3 == "in" { n = $1 }
     function ms(v) {
       if (v ~ /us$/) return v / 1000
       if (v ~ /ms$/) return v + 0
@@ -83,7 +103,7 @@ measure() {
     }
     $1 == "99%" { p99 = ms($2) }
     /^Requests\/sec:/ { rps = $2 }
-    END { printf "%.0f %.2f\n", rps, p99 }'
+    END { printf "%.0f %.2f %.1f %.1f\n", rps, p99, n ? dr / tck * 1e6 / n : 0, n ? dt / tck * 1e6 / n : 0 }' <<<"$out"
 }
 
 start A "$A_DIR" "${A_ROUTER_FLAGS:-}" "${A_WORKER_FLAGS:-}"
@@ -92,16 +112,25 @@ log "warm-up $WARMUP each"
 measure "$PORT_A" "$WARMUP" >/dev/null
 measure "$PORT_B" "$WARMUP" >/dev/null
 
-a_rps=() b_rps=() a_p99=() b_p99=()
-printf '%-6s %10s %9s   %10s %9s\n' round 'A req/s' 'A p99' 'B req/s' 'B p99'
+a_rps=() b_rps=() a_p99=() b_p99=() a_cpu=() b_cpu=() a_rcpu=() b_rcpu=()
+printf '%-6s %10s %9s %16s   %10s %9s %16s\n' round 'A req/s' 'A p99' 'A µs/req r+w' \
+  'B req/s' 'B p99' 'B µs/req r+w'
 for ((r = 1; r <= ROUNDS; r++)); do
-  read -r ar ap < <(measure "$PORT_A" "$DURATION")
-  read -r br bp < <(measure "$PORT_B" "$DURATION")
+  # shellcheck disable=SC2086
+  read -r ar ap arc ac < <(measure "$PORT_A" "$DURATION" $PIDS_A)
+  # shellcheck disable=SC2086
+  read -r br bp brc bc < <(measure "$PORT_B" "$DURATION" $PIDS_B)
   a_rps+=("$ar") b_rps+=("$br") a_p99+=("$ap") b_p99+=("$bp")
-  printf '%-6s %10s %9s   %10s %9s\n' "$r" "$ar" "${ap}ms" "$br" "${bp}ms"
+  a_cpu+=("$ac") b_cpu+=("$bc") a_rcpu+=("$arc") b_rcpu+=("$brc")
+  printf '%-6s %10s %9s %16s   %10s %9s %16s\n' "$r" "$ar" "${ap}ms" "$arc+$(awk -v t="$ac" -v r="$arc" 'BEGIN { printf "%.1f", t - r }')" \
+    "$br" "${bp}ms" "$brc+$(awk -v t="$bc" -v r="$brc" 'BEGIN { printf "%.1f", t - r }')"
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 awk -v ar="$(median "${a_rps[@]}")" -v br="$(median "${b_rps[@]}")" \
   -v ap="$(median "${a_p99[@]}")" -v bp="$(median "${b_p99[@]}")" 'BEGIN {
     printf "median: A %.0f req/s p99 %.2f ms; B %.0f req/s p99 %.2f ms; B/A req/s %.2fx, p99 %.2fx\n",
       ar, ap, br, bp, br / ar, bp / ap }'
+awk -v ac="$(median "${a_cpu[@]}")" -v bc="$(median "${b_cpu[@]}")" \
+  -v arc="$(median "${a_rcpu[@]}")" -v brc="$(median "${b_rcpu[@]}")" 'BEGIN {
+    printf "CPU per request: A router %.1f µs, all %.1f µs; B router %.1f µs, all %.1f µs; B/A router %.2fx, all %.2fx\n",
+      arc, ac, brc, bc, brc / arc, bc / ac }'

@@ -58,6 +58,24 @@ class Http1WireTest {
   }
 
   @Test
+  void anUpgradeToH2cAfterTheFirstRequest_isIgnored_theConnectionStaysHttp1() throws Exception {
+    try (Socket socket = connect()) {
+      OutputStream out = socket.getOutputStream();
+      out.write("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      String first = readUntil(socket.getInputStream(), Pattern.compile("hello from p\n"));
+      assertThat(first).startsWith("HTTP/1.1 200 ");
+      out.write(
+          ("GET /hello HTTP/1.1\r\nHost: t\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+                  + "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      String second = readUntil(socket.getInputStream(), Pattern.compile("hello from p\n"));
+      assertThat(second).startsWith("HTTP/1.1 200 ").doesNotContain("101");
+    }
+  }
+
+  @Test
   void pipelinedRequests_answeredInOrder() throws Exception {
     try (Socket socket = connect()) {
       OutputStream out = socket.getOutputStream();

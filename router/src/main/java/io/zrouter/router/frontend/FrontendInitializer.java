@@ -172,7 +172,10 @@ final class FrontendInitializer extends ChannelInitializer<Channel> {
 
   /**
    * Installs the HTTP/1.1 handlers when the first plain HTTP/1 request arrives. A connection that
-   * switches to HTTP/2 never gets them; its requests live on stream channels.
+   * switches to HTTP/2 never gets them; its requests live on stream channels. A client asks for h2c
+   * with its first request (RFC 7540 3.2), and a server may ignore Upgrade (RFC 9110 7.8), so a
+   * connection still on HTTP/1.1 after it stays so: the upgrade handler leaves with the installer,
+   * or every later request and body chunk would pass through it.
    */
   private final class Http1ChainInstaller extends SimpleChannelInboundHandler<HttpMessage> {
     Http1ChainInstaller() {
@@ -182,6 +185,9 @@ final class FrontendInitializer extends ChannelInitializer<Channel> {
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, HttpMessage msg) {
       addHttp1Chain(ctx.pipeline(), ctx.name());
+      if (ctx.pipeline().get(HttpServerUpgradeHandler.class) != null) {
+        ctx.pipeline().remove(HttpServerUpgradeHandler.class);
+      }
       ctx.pipeline().remove(this);
       ctx.fireChannelRead(msg);
     }

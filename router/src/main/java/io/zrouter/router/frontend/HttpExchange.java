@@ -5,11 +5,13 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpHeadersFactory;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
@@ -49,6 +51,13 @@ import org.slf4j.LoggerFactory;
  */
 final class HttpExchange implements ProxyStream {
   private static final Logger log = LoggerFactory.getLogger(HttpExchange.class);
+
+  /**
+   * Headers for what the worker sent: {@link io.zrouter.proto.FrameCodec} already checked every
+   * name and value on decode (tokens; no NUL, CR or LF), so Netty need not check them again.
+   */
+  private static final HttpHeadersFactory CHECKED_HEADERS =
+      DefaultHttpHeadersFactory.headersFactory().withValidation(false);
 
   /** Credit goes back to the worker in steps of this many bytes, not per write. */
   private static final int CREDIT_STEP = FrameCodec.INITIAL_WINDOW / 4;
@@ -178,7 +187,12 @@ final class HttpExchange implements ProxyStream {
     bodyless = headRequest || !mayHaveBody(head.getStatus());
     if (head.getEndStream()) {
       DefaultFullHttpResponse response =
-          new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.EMPTY_BUFFER);
+          new DefaultFullHttpResponse(
+              HttpVersion.HTTP_1_1,
+              status,
+              Unpooled.EMPTY_BUFFER,
+              CHECKED_HEADERS,
+              CHECKED_HEADERS);
       copyResponseHeaders(head.getHeadersList(), response.headers());
       if (!bodyless && !response.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
         response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
@@ -187,7 +201,7 @@ final class HttpExchange implements ProxyStream {
       finish();
       return;
     }
-    HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, status);
+    HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, status, CHECKED_HEADERS);
     HttpHeaders headers = response.headers();
     copyResponseHeaders(head.getHeadersList(), headers);
     if (!bodyless && headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
@@ -227,7 +241,7 @@ final class HttpExchange implements ProxyStream {
       write(
           hasData
               ? new DefaultLastHttpContent(
-                  Unpooled.wrappedBuffer(body.getData().asReadOnlyByteBuffer()))
+                  Unpooled.wrappedBuffer(body.getData().asReadOnlyByteBuffer()), CHECKED_HEADERS)
               : LastHttpContent.EMPTY_LAST_CONTENT);
       finish();
     } else if (hasData) {
@@ -269,7 +283,7 @@ final class HttpExchange implements ProxyStream {
           "body length " + bodyBytes + " does not match content-length " + declaredLength);
       return;
     }
-    LastHttpContent last = new DefaultLastHttpContent();
+    LastHttpContent last = new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER, CHECKED_HEADERS);
     copyHeaders(trailers, last.trailingHeaders());
     write(last);
     finish();
