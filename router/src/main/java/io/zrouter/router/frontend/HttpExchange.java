@@ -8,6 +8,7 @@ import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -91,6 +92,9 @@ final class HttpExchange implements ProxyStream {
 
   /** Response body bytes the client took that the worker was not yet credited for. */
   private int uncredited;
+
+  /** The response head, held back until its first body frame or the end of its batch. */
+  private HttpResponse heldHead;
 
   private ScheduledFuture<?> timeout;
   private long requestTimeoutNanos;
@@ -213,6 +217,22 @@ final class HttpExchange implements ProxyStream {
         return;
       }
     }
+    heldHead = response; // framed and written with the first body frame, or at the flush
+    wrote = true;
+    state = State.STREAMING;
+  }
+
+  /**
+   * Writes the head held back by {@link #onResponseHead}, if it still waits. Without a length, the
+   * body is streamed: chunked for HTTP/1.1, up to the connection's close for HTTP/1.0.
+   */
+  private void writeHeldHead() {
+    HttpResponse response = heldHead;
+    if (response == null) {
+      return;
+    }
+    heldHead = null;
+    HttpHeaders headers = response.headers();
     if (!bodyless && !http2 && !headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
       if (http10) {
         headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE); // body ends at close
@@ -221,7 +241,25 @@ final class HttpExchange implements ProxyStream {
       }
     }
     write(response);
-    state = State.STREAMING;
+  }
+
+  /**
+   * The whole body came in the same batch as the head: one response with a length, one message
+   * through the pipeline.
+   */
+  private void writeWhole(HttpResponse head, Body body) {
+    heldHead = null;
+    DefaultFullHttpResponse response =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1,
+            head.status(),
+            Unpooled.wrappedBuffer(body.getData().asReadOnlyByteBuffer()),
+            head.headers(),
+            EmptyHttpHeaders.INSTANCE);
+    if (!response.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
+      response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.getData().size());
+    }
+    write(response);
   }
 
   private void onBody(Body body) {
@@ -237,6 +275,12 @@ final class HttpExchange implements ProxyStream {
           "body length " + bodyBytes + " does not match content-length " + declaredLength);
       return;
     }
+    if (heldHead != null && body.getEndStream() && hasData) {
+      writeWhole(heldHead, body);
+      finish();
+      return;
+    }
+    writeHeldHead();
     if (body.getEndStream()) {
       write(
           hasData
@@ -283,6 +327,7 @@ final class HttpExchange implements ProxyStream {
           "body length " + bodyBytes + " does not match content-length " + declaredLength);
       return;
     }
+    writeHeldHead();
     LastHttpContent last = new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER, CHECKED_HEADERS);
     copyHeaders(trailers, last.trailingHeaders());
     write(last);
@@ -367,6 +412,7 @@ final class HttpExchange implements ProxyStream {
     if (state == State.AWAITING_HEAD) {
       replyLocally(reason, upstreamReset);
     } else if (state == State.STREAMING) {
+      writeHeldHead();
       finish(upstreamReset);
       abortDownstream();
     }
@@ -403,6 +449,7 @@ final class HttpExchange implements ProxyStream {
 
   @Override
   public void flush() {
+    writeHeldHead();
     if (wrote) {
       wrote = false;
       ctx.flush();
@@ -416,6 +463,7 @@ final class HttpExchange implements ProxyStream {
 
   /** Ends the exchange; a non-null {@code upstreamReset} tells the worker to stop. */
   private void finish(ResetReason upstreamReset) {
+    heldHead = null; // written by now, unless the client left first
     state = State.DONE;
     done = true;
     registry.remove(this);
