@@ -75,6 +75,8 @@ public final class SampleHandler implements Handler {
           Map.entry("/ws/echo", new Route("GET", this::webSocketEcho)),
           Map.entry("/ws/ticker", new Route("GET", this::webSocketTicker)));
 
+  private final Route statusRoute = new Route("GET", this::status);
+
   public SampleHandler(String workerId) {
     this(workerId, List.of(), null);
   }
@@ -155,7 +157,7 @@ public final class SampleHandler implements Handler {
     String path = localPath(request);
     Route route = routes.get(path);
     if (route == null && path.startsWith("/status/")) {
-      route = new Route("GET", this::status);
+      route = statusRoute;
     }
     if (route == null) {
       response.status(404).send("not found\n");
@@ -379,9 +381,13 @@ public final class SampleHandler implements Handler {
   }
 
   /** {@code method}: one method, or several as in an Allow header ("GET, POST"). */
-  private record Route(String method, Endpoint endpoint) {
+  private record Route(String method, Set<String> methods, Endpoint endpoint) {
+    Route(String method, Endpoint endpoint) {
+      this(method, Set.of(method.split(", ")), endpoint);
+    }
+
     boolean allows(String m) {
-      return java.util.Arrays.asList(method.split(", ")).contains(m);
+      return methods.contains(m);
     }
   }
 

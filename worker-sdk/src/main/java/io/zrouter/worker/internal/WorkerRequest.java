@@ -21,7 +21,7 @@ final class WorkerRequest implements Request {
   private final InputStream body;
   private final String path;
   private final String query;
-  private final Map<String, List<String>> headers;
+  private Map<String, List<String>> headers;
   private Map<String, List<String>> queryParams;
 
   /** Epoch millis after which the router no longer waits for this request; 0 for none. */
@@ -37,7 +37,6 @@ final class WorkerRequest implements Request {
     int q = target.indexOf('?');
     this.path = q < 0 ? target : target.substring(0, q);
     this.query = q < 0 ? "" : target.substring(q + 1);
-    this.headers = indexHeaders(head.getHeadersList());
   }
 
   private static Map<String, List<String>> indexHeaders(List<Header> list) {
@@ -103,19 +102,39 @@ final class WorkerRequest implements Request {
     }
   }
 
+  /**
+   * A scan of the head's few headers, cheaper than the index most requests would never use; the
+   * index is built only when a handler asks for all of them.
+   */
   @Override
   public String header(String name) {
-    List<String> values = headers.get(name.toLowerCase(Locale.ROOT));
-    return values == null ? null : values.get(0);
+    for (Header h : head.getHeadersList()) {
+      if (h.getName().equalsIgnoreCase(name)) {
+        return h.getValue();
+      }
+    }
+    return null;
   }
 
   @Override
   public List<String> headers(String name) {
-    return headers.getOrDefault(name.toLowerCase(Locale.ROOT), List.of());
+    List<String> values = null;
+    for (Header h : head.getHeadersList()) {
+      if (h.getName().equalsIgnoreCase(name)) {
+        if (values == null) {
+          values = new ArrayList<>(1);
+        }
+        values.add(h.getValue());
+      }
+    }
+    return values == null ? List.of() : List.copyOf(values);
   }
 
   @Override
-  public Map<String, List<String>> headers() {
+  public synchronized Map<String, List<String>> headers() {
+    if (headers == null) {
+      headers = indexHeaders(head.getHeadersList());
+    }
     return headers;
   }
 
