@@ -296,11 +296,14 @@ class ResponseTest(Harness):
         self.assertEqual(len(failures), 1)
         self.assertEqual(self.sent(), [])  # nothing more goes out on a reset stream
 
-    def test_headRequest_getsNoLength(self):
-        self.serve(lambda req, resp: resp.write(b"abc"), method="HEAD")
-        self.run_tasks()
-        head = self.sent()[0][0]
-        self.assertNotIn("content-length", [h.name for h in head.response_head.headers])
+    def test_headRequest_getsTheLengthOfWhatWasWritten_orNone(self):
+        for data, lengths in ((b"abc", ["3"]), (b"", [])):
+            self.serve(lambda req, resp: resp.write(data), method="HEAD")
+            self.run_tasks()
+            head = self.sent()[0][0]
+            with self.subTest(data=data):
+                self.assertEqual([h.value for h in head.response_head.headers
+                                  if h.name == "content-length"], lengths)
 
 
 if __name__ == "__main__":

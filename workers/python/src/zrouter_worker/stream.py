@@ -188,7 +188,7 @@ class Response:
                 return
             data, self._buffer = self._buffer, b""
             with_body = not self.trailers
-            if not self.committed and self._may_add_content_length():
+            if not self.committed and self._may_add_content_length(len(data)):
                 self.headers["content-length"] = str(len(data))
             if data or with_body:
                 self._send(data, with_body)
@@ -222,8 +222,11 @@ class Response:
             raise RuntimeError("response already ended")
         self._stream.ensure_open()
 
-    def _may_add_content_length(self) -> bool:
-        return (not self.trailers and not self._head_request and self.status not in (204, 304)
+    def _may_add_content_length(self, length: int) -> bool:
+        """A HEAD response gets the length of what its handler wrote, as the Java SDK's
+        ``send()`` does; none when it wrote nothing, as the Java SDK's body stream."""
+        return (not self.trailers and (length > 0 or not self._head_request)
+                and self.status not in (204, 304)
                 and "content-length" not in self.headers and "transfer-encoding" not in self.headers)
 
     def _send_head(self, end: bool) -> None:

@@ -100,9 +100,9 @@ class Worker:
             while not self._stopping.wait(0.5):  # a short wait keeps signals prompt everywhere
                 pass
         finally:
+            self.close()  # a second signal meanwhile is ignored: the drain is bounded anyway
             for sig, old in previous.items():
                 signal.signal(sig, old)
-            self.close()
 
     def stop(self) -> None:
         """Any thread: makes :meth:`run` return (after draining)."""
