@@ -26,6 +26,16 @@ public record SuiteOptions(
     String leakDetection,
     boolean help) {
 
+  private static final java.util.Set<String> FLAGS =
+      java.util.Set.of(
+          "--impl",
+          "--java-worker",
+          "--router-jar",
+          "--json",
+          "--work-dir",
+          "--case",
+          "--leak-detection");
+
   public static final String DEFAULT_ROUTER_JAR = "router/target/zrouter-router.jar";
 
   public static final String DEFAULT_JAVA_WORKER =
@@ -87,10 +97,13 @@ public record SuiteOptions(
         help = true;
         continue;
       }
+      if (!FLAGS.contains(name)) {
+        throw new UsageException(
+            name.startsWith("--") ? "unknown flag: " + name : "unknown argument: " + name);
+      }
       if (value == null) {
         if (i + 1 >= args.length) {
-          throw new UsageException(
-              name.startsWith("--") ? name + " needs a value" : "unknown argument: " + name);
+          throw new UsageException(name + " needs a value");
         }
         value = args[++i];
       }
@@ -102,7 +115,7 @@ public record SuiteOptions(
         case "--work-dir" -> workDir = Path.of(value);
         case "--case" -> cases.add(value);
         case "--leak-detection" -> leakDetection = value;
-        default -> throw new UsageException("unknown flag: " + name);
+        default -> throw new IllegalStateException("a flag in FLAGS without a case: " + name);
       }
     }
     try {
