@@ -54,28 +54,31 @@ final class CapacityCase implements ConformanceCase {
       ends.add(end);
       last = Math.max(last, end);
     }
-    StringBuilder split = new StringBuilder();
+    String figure =
+        endsByWorker.values().stream()
+                .map(ends -> Integer.toString(ends.size()))
+                .collect(java.util.stream.Collectors.joining("+"))
+            + " in "
+            + Checks.ms(last);
     for (Map.Entry<String, List<Double>> e : endsByWorker.entrySet()) {
       List<Double> ends = e.getValue();
       ends.sort(null);
-      split.append(split.length() == 0 ? "" : "+").append(ends.size());
       for (int k = 0; k < ends.size(); k++) {
-        double earliest = (k + 1) * SLEEP_MS - SLACK_MS;
-        if (ends.get(k) < earliest) {
+        if (ends.get(k) < (k + 1) * SLEEP_MS - SLACK_MS) {
           throw new CaseFailure(
               e.getKey()
-                  + " ran two requests at once with concurrency 1: its responses ended at "
+                  + " ran two requests at once with concurrency 1: its responses ended "
                   + rounded(ends)
-                  + " ms after sending (the "
+                  + " ms after sending (response "
                   + (k + 1)
-                  + ". no sooner than "
+                  + " no sooner than "
                   + (k + 1) * SLEEP_MS
                   + " ms)",
-              split + ", " + Checks.ms(last));
+              figure);
         }
       }
     }
-    return split + " in " + Checks.ms(last);
+    return figure;
   }
 
   private static List<Long> rounded(List<Double> ms) {

@@ -57,8 +57,8 @@ final class StreamFirstChunkCase implements ConformanceCase {
           "the first line arrived after "
               + Checks.ms(firstLineMs)
               + " (limit "
-              + FIRST_CHUNK_LIMIT_MS
-              + " ms): the response was not streamed",
+              + Checks.ms(FIRST_CHUNK_LIMIT_MS)
+              + "): the response started late or was not streamed",
           figure);
     }
     if (totalMs < TOTAL_AT_LEAST_MS) {
