@@ -2,8 +2,10 @@ package io.zrouter.sample;
 
 import io.zrouter.worker.Worker;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
 
 /**
  * Runs a {@link SampleHandler} as a worker:
@@ -12,8 +14,8 @@ import org.slf4j.LoggerFactory;
  * java -jar sample-worker/target/zrouter-sample-worker.jar --connect tcp://127.0.0.1:5555 --id w1
  * </pre>
  *
- * <p>Stops gracefully on SIGTERM / Ctrl-C: a shutdown hook closes the worker, which lets in-flight
- * requests finish.
+ * <p>Stops gracefully on SIGTERM / Ctrl-C: it closes the worker, which lets in-flight requests
+ * finish, and exits 0.
  *
  * <p>Just before it connects it logs {@code connecting: worker = ID, main_unix_ms = T0,
  * connect_unix_ms = T1}: when main() was entered and when the SDK is started, in ms since the
@@ -22,7 +24,7 @@ import org.slf4j.LoggerFactory;
 public final class SampleWorker {
   private SampleWorker() {}
 
-  public static void main(String[] args) {
+  public static void main(String[] args) throws InterruptedException {
     long mainMillis = System.currentTimeMillis();
     SampleWorkerOptions options;
     try {
@@ -38,6 +40,12 @@ public final class SampleWorker {
     }
     configureLogging();
     Logger log = LoggerFactory.getLogger(SampleWorker.class); // after the logging properties
+
+    // A signal handler rather than only a shutdown hook, so a clean drain exits 0 and not 143 (as
+    // RouterMain). In place before the worker starts, so no signal finds it missing.
+    CountDownLatch stop = new CountDownLatch(1);
+    Signal.handle(new Signal("TERM"), signal -> stop.countDown());
+    Signal.handle(new Signal("INT"), signal -> stop.countDown());
 
     String id =
         options.id() != null
@@ -65,8 +73,11 @@ public final class SampleWorker {
       System.exit(2);
       return;
     }
-    // the worker's threads keep the JVM alive; the hook drains it on SIGTERM / Ctrl-C
+    // any other exit (System.exit(3) when refused) still closes the worker
     Runtime.getRuntime().addShutdownHook(new Thread(worker::close, "sample-worker-shutdown"));
+    stop.await();
+    worker.close(); // drains: in-flight requests finish, new ones are refused
+    System.exit(0);
   }
 
   /**
