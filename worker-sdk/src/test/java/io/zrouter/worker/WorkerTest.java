@@ -20,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -344,6 +345,23 @@ class WorkerTest {
     assertThat(router.takeStream(2).bodyText()).isEqualTo("still alive");
     // nothing is ever sent for the cancelled stream
     assertThat(router.isQuietFor(java.time.Duration.ofMillis(200))).isTrue();
+  }
+
+  @Test
+  void aRequestInAnUnknownProtocolVersion_isAProtocolError_andNeverRuns() {
+    AtomicInteger ran = new AtomicInteger();
+    start(
+        (req, res) -> {
+          ran.incrementAndGet();
+          res.send("ran");
+        });
+
+    router.send(Requests.frame(1, Requests.head("GET", "/", true).setProtocolVersion(2)));
+    ReceivedResponse answer = router.takeStream(1);
+
+    assertThat(answer.resetReason()).isEqualTo(ResetReason.RESET_REASON_PROTOCOL_ERROR);
+    assertThat(answer.frames()).noneMatch(Frame::hasAccept).noneMatch(Frame::hasResponseHead);
+    assertThat(ran).hasValue(0);
   }
 
   @Test

@@ -217,6 +217,18 @@ public final class RequestDispatcher {
       return;
     }
     WorkerStream stream = new WorkerStream(key, path, head.getRequestId(), outbound);
+    if (head.getProtocolVersion() != FrameCodec.PROTOCOL_VERSION) {
+      // docs/protocol.md section 12: a version this worker does not know is a protocol error
+      log.warn(
+          "request in unknown protocol version peer = {} stream = {} version = {}",
+          peer,
+          key.streamId(),
+          head.getProtocolVersion());
+      stream.reject(
+          ResetReason.RESET_REASON_PROTOCOL_ERROR,
+          "unknown protocol version " + head.getProtocolVersion());
+      return;
+    }
     if (draining) {
       stream.refuse("worker is shutting down");
       return;

@@ -259,12 +259,16 @@ public final class WorkerStream {
    * the router may send it elsewhere. Best effort; logs and gives up when the worker is gone.
    */
   void refuse(String why) {
-    Reset reset =
-        Reset.newBuilder().setReason(ResetReason.RESET_REASON_REFUSED).setMessage(why).build();
+    reject(ResetReason.RESET_REASON_REFUSED, why);
+  }
+
+  /** Answers a request it will not take with a reset of {@code reason}, before any accept. */
+  void reject(ResetReason reason, String why) {
+    Reset reset = Reset.newBuilder().setReason(reason).setMessage(why).build();
     try {
       send(List.of(Frame.newBuilder().setStreamId(id()).setReset(reset).build()));
     } catch (IOException e) {
-      log.debug("could not refuse stream stream = {} cause = {}", id(), e.toString());
+      log.debug("could not reset stream stream = {} cause = {}", id(), e.toString());
     }
   }
 
