@@ -102,7 +102,7 @@ class WholeBodyWorkerTest {
 
     String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     socket.close();
-    assertThat(answer).startsWith("HTTP/1.1 200 ").contains("\r\n" + sha256(body) + "\r\n");
+    assertThat(answer).startsWith("HTTP/1.1 200 ").endsWith("\r\n\r\n" + sha256(body));
     assertThat(dispatches).isGreaterThanOrEqualTo(2);
     String admin = TestRouters.adminWorkers(router);
     assertThat(admin).contains("\"refusals\":" + (dispatches - 1) + ",");

@@ -13,9 +13,11 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.zrouter.router.frontend.LocalReply.Reason;
 import io.zrouter.router.upstream.Dispatch;
 import java.net.SocketAddress;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,10 +30,17 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The request is dispatched as soon as what has arrived of it is read (the end of a read burst,
  * the end of the body, or a window's worth of body): a small request goes out whole in one message,
- * a large or slow upload starts at once and streams.
+ * a large or slow upload starts at once and streams. A body still arriving at the end of a read
+ * burst gets {@link #BODY_WAIT_NANOS} more to end first: a client that sent {@code Expect:
+ * 100-continue} sends its body only after the router's 100, so without the wait its head would
+ * always go out alone, and the body would need the addressed path even when it is small.
  */
 final class ProxyHandler extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(ProxyHandler.class);
+
+  /** How long a request whose body is still arriving waits for the rest before it goes. */
+  static final long BODY_WAIT_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
+
   private final ProxyContext proxy;
   private final String scheme;
 
@@ -42,6 +51,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
   /** The request whose head waits for its first body bytes; null once dispatched. */
   private PendingDispatch pending;
+
+  /** Dispatches {@link #pending} when its body has not ended within {@link #BODY_WAIT_NANOS}. */
+  private ScheduledFuture<?> bodyWait;
 
   /** Whether content read now belongs to a request that is being ignored (answered locally). */
   private boolean discarding;
@@ -70,8 +82,19 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
-    if (pending != null) {
-      dispatch(); // what arrived so far goes now; the rest streams after it
+    if (pending != null && bodyWait == null) {
+      // what arrived so far goes in a moment, unless the body ends first; the rest streams
+      PendingDispatch waiting = pending;
+      bodyWait =
+          ctx.executor()
+              .schedule(
+                  () -> {
+                    if (pending == waiting) {
+                      dispatch();
+                    }
+                  },
+                  BODY_WAIT_NANOS,
+                  TimeUnit.NANOSECONDS);
     }
     ctx.fireChannelReadComplete();
   }
@@ -135,7 +158,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     long maxBody = proxy.config().maxBody();
     if (maxBody > 0 && body.received() > maxBody) {
       log.debug("request body over --max-body: stream = {}", current.id());
-      pending = null;
+      takePending();
       discarding = true;
       current.onRequestTooLarge();
       return;
@@ -145,9 +168,19 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
-  private void dispatch() {
+  /** The request waiting to be dispatched, which from now on is not. */
+  private PendingDispatch takePending() {
     PendingDispatch p = pending;
     pending = null;
+    if (bodyWait != null) {
+      bodyWait.cancel(false);
+      bodyWait = null;
+    }
+    return p;
+  }
+
+  private void dispatch() {
+    PendingDispatch p = takePending();
     if (current.isFinished()) {
       return; // answered already (504 while the first bytes trickled in)
     }
