@@ -40,6 +40,11 @@ final class LinkSockets implements AutoCloseable {
   final Wakeup wakeup;
   final String routerId;
 
+  /** The addressed socket's TCP port, 0 for none; read from the event loops for every request. */
+  private final int addressedPort;
+
+  private final String dispatchEndpoint;
+
   private final ZContext context;
   private ConnectionLog connections;
 
@@ -50,6 +55,8 @@ final class LinkSockets implements AutoCloseable {
     this.addressed = addressed;
     this.wakeup = wakeup;
     this.routerId = routerId;
+    this.addressedPort = addressed == null ? 0 : Endpoints.port(addressed.getLastEndpoint());
+    this.dispatchEndpoint = dispatch.getLastEndpoint();
   }
 
   /**
@@ -114,12 +121,16 @@ final class LinkSockets implements AutoCloseable {
 
   /** The dispatch endpoint actually bound, with the port resolved when {@code *} was asked for. */
   String dispatchEndpoint() {
-    return dispatch.getLastEndpoint();
+    return dispatchEndpoint;
   }
 
-  /** TCP port of the addressed socket, or 0 when there is none. */
+  /**
+   * TCP port of the addressed socket, or 0 when there is none. Any thread: learnt once at bind time
+   * (a JeroMQ socket is not to be touched from other threads, and parsing its endpoint per request
+   * cost the event loops a regex match each).
+   */
   int addressedPort() {
-    return addressed == null ? 0 : Endpoints.port(addressed.getLastEndpoint());
+    return addressedPort;
   }
 
   /** Link thread: starts the connection monitor. */
