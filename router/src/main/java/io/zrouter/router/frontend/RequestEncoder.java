@@ -6,15 +6,10 @@ import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.util.AsciiString;
 import io.zrouter.proto.Body;
 import io.zrouter.proto.Frame;
 import io.zrouter.proto.FrameCodec;
-import io.zrouter.proto.Header;
-import io.zrouter.proto.RequestHead;
 import java.nio.ByteBuffer;
-import java.util.Iterator;
-import java.util.Map;
 
 /**
  * Encodes requests as frames: the dispatched message (a request-head frame, then the body that came
@@ -58,18 +53,17 @@ final class RequestEncoder {
     int bodyFrames = frameCount(length, false);
     byte[][] parts = new byte[1 + bodyFrames][];
 
-    RequestHead.Builder head =
-        head(
-            envelope,
-            request.method().name(),
-            request.uri(),
-            request.headers(),
-            contentLength,
-            complete && length == 0);
-    head.setAwaitStart(mustNotRunTwice && envelope.addressedPort() != 0);
     parts[0] =
-        FrameCodec.encode(
-            Frame.newBuilder().setStreamId(envelope.streamId()).setRequestHead(head).build());
+        RequestHeadWriter.write(
+            head(
+                envelope,
+                request.method().name(),
+                request.uri(),
+                request.headers(),
+                contentLength,
+                complete && length == 0,
+                false,
+                mustNotRunTwice && envelope.addressedPort() != 0));
 
     if (length > 0) {
       byte[][] body = bodyFrames(envelope.streamId(), 0, content, complete);
@@ -83,41 +77,34 @@ final class RequestEncoder {
    * Headers must already be cleaned, the handshake's own included.
    */
   static byte[] encodeWebSocketUpgrade(Envelope envelope, String uri, HttpHeaders headers) {
-    RequestHead.Builder head = head(envelope, "GET", uri, headers, 0, true).setWebsocket(true);
-    return FrameCodec.encode(
-        Frame.newBuilder().setStreamId(envelope.streamId()).setRequestHead(head).build());
+    return RequestHeadWriter.write(head(envelope, "GET", uri, headers, 0, true, true, false));
   }
 
-  private static RequestHead.Builder head(
+  private static RequestHeadWriter.Head head(
       Envelope envelope,
       String method,
       String uri,
       HttpHeaders headers,
       long contentLength,
-      boolean endStream) {
-    RequestHead.Builder head =
-        RequestHead.newBuilder()
-            .setProtocolVersion(FrameCodec.PROTOCOL_VERSION)
-            .setMethod(method)
-            .setScheme(envelope.scheme())
-            .setAuthority(headers.get(HttpHeaderNames.HOST, ""))
-            .setPath(originForm(uri))
-            .setHttpVersion(envelope.httpVersion())
-            .setRemoteAddress(envelope.remoteAddress())
-            .setRequestId(envelope.requestId())
-            .setDeadlineUnixMs(envelope.deadlineUnixMs())
-            .setContentLength(contentLength)
-            .setAddressedPort(envelope.addressedPort())
-            .setEndStream(endStream);
-    Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence();
-    while (it.hasNext()) {
-      Map.Entry<CharSequence, CharSequence> h = it.next();
-      head.addHeaders(
-          Header.newBuilder()
-              .setName(AsciiString.of(h.getKey()).toLowerCase().toString())
-              .setValue(h.getValue().toString()));
-    }
-    return head;
+      boolean endStream,
+      boolean websocket,
+      boolean awaitStart) {
+    return new RequestHeadWriter.Head(
+        envelope.streamId(),
+        method,
+        envelope.scheme(),
+        headers.get(HttpHeaderNames.HOST, ""),
+        originForm(uri),
+        headers,
+        envelope.httpVersion(),
+        envelope.remoteAddress(),
+        envelope.requestId(),
+        envelope.deadlineUnixMs(),
+        endStream,
+        contentLength,
+        envelope.addressedPort(),
+        websocket,
+        awaitStart);
   }
 
   /**
