@@ -1,64 +1,22 @@
-"""The real router jar and the sample worker, over real sockets.
-
-The router binds its ports itself (``--listen 127.0.0.1:0``, ``--bind tcp://127.0.0.1:*``, which
-takes two free consecutive ports for the dispatch and addressed sockets) and the test reads them
-from its ready line. ``ZROUTER_ROUTER_JAR`` names the jar (the Maven build sets it); without it,
-``router/target/zrouter-router.jar`` is used if built, else the test is skipped.
-"""
+"""The real router jar and the sample worker, over real sockets (router_process has the router)."""
 
 import http.client
 import json
 import os
-import re
 import signal
-import subprocess
 import sys
-import tempfile
 import threading
-import time
-import unittest
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[3]
-JAR = Path(os.environ.get("ZROUTER_ROUTER_JAR", REPO / "router/target/zrouter-router.jar"))
-READY = re.compile(r"zrouter ready: http = ([\d.]+):(\d+), workers = (tcp://[\d.]+:\d+),.*"
-                   r"admin = [\d.]+:(\d+)")
+from router_process import RouterTestCase, needs_router_jar, until
 
 
-def until(condition, timeout=20.0, what="condition"):
-    """Polls ``condition`` until it returns something true, or fails after ``timeout`` s."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = condition()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)  # a poll interval, not a synchronization
-
-
-@unittest.skipUnless(JAR.is_file() or "ZROUTER_ROUTER_JAR" in os.environ,
-                     f"router jar not built: {JAR}")
-class EndToEndTest(unittest.TestCase):
+@needs_router_jar
+class EndToEndTest(RouterTestCase):
     @classmethod
     def setUpClass(cls):
-        cls.logs = tempfile.TemporaryDirectory(prefix="zrouter-py-e2e-")
-        cls.router_log = Path(cls.logs.name, "router.log")
-        cls.addClassCleanup(cls.logs.cleanup)
-        cls.router = cls.start(["java", "-Xmx128m", "-jar", str(JAR), "--listen", "127.0.0.1:0",
-                                "--bind", "tcp://127.0.0.1:*", "--admin-listen", "127.0.0.1:0",
-                                "--worker-wait", "10s"], cls.router_log)
-        ready = until(lambda: READY.search(cls.router_log.read_text()), 60, "the router")
-        cls.http_port, cls.endpoint, cls.admin_port = int(ready[2]), ready[3], int(ready[4])
+        cls.start_router(worker_wait="10s")
         cls.start_worker("py-e2e")
-
-    @classmethod
-    def start(cls, argv, log_path):
-        """Starts a process that is stopped (SIGTERM, then SIGKILL) after the class's tests."""
-        with open(log_path, "wb") as log:
-            proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
-        cls.addClassCleanup(cls.stop, proc)
-        return proc
 
     @classmethod
     def start_worker(cls, worker_id):
@@ -70,34 +28,13 @@ class EndToEndTest(unittest.TestCase):
               f"{worker_id} to answer")
         return proc
 
-    @staticmethod
-    def stop(proc):
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
     @classmethod
     def workers(cls):
         """The router's view (a worker shows up once its worker_hello came), [] until it answers."""
         try:
-            _, body = cls.fetch("GET", "/_zrouter/workers", port=cls.admin_port)
-            return json.loads(body)["workers"]
+            return cls.admin_workers()["workers"]
         except OSError:
             return []
-
-    @classmethod
-    def fetch(cls, method, path, body=None, headers=None, port=None):
-        conn = http.client.HTTPConnection("127.0.0.1", port or cls.http_port, timeout=30)
-        try:
-            conn.request(method, path, body=body, headers=headers or {})
-            response = conn.getresponse()
-            return response, response.read()
-        finally:
-            conn.close()
 
     def test_getHello(self):
         response, body = self.fetch("GET", "/hello")

@@ -1,5 +1,8 @@
 package io.zrouter.bridge;
 
+import java.util.concurrent.CountDownLatch;
+import sun.misc.Signal;
+
 /**
  * Runs a {@link Bridge}:
  *
@@ -8,8 +11,8 @@ package io.zrouter.bridge;
  *     --upstream http://127.0.0.1:3000
  * </pre>
  *
- * <p>Stops gracefully on SIGTERM / Ctrl-C: a shutdown hook closes the bridge, which refuses new
- * requests and lets those in flight finish.
+ * <p>Stops gracefully on SIGTERM / Ctrl-C: it closes the bridge, which refuses new requests and
+ * lets those in flight finish, and exits 0.
  */
 public final class BridgeMain {
   /**
@@ -20,7 +23,7 @@ public final class BridgeMain {
 
   private BridgeMain() {}
 
-  public static void main(String[] args) {
+  public static void main(String[] args) throws InterruptedException {
     BridgeOptions options;
     try {
       options = BridgeOptions.parse(args);
@@ -34,6 +37,11 @@ public final class BridgeMain {
       return;
     }
     configure();
+    // A signal handler rather than only a shutdown hook, so a clean drain exits 0 and not 143 (as
+    // RouterMain). In place before the bridge starts, so no signal finds it missing.
+    CountDownLatch stop = new CountDownLatch(1);
+    Signal.handle(new Signal("TERM"), signal -> stop.countDown());
+    Signal.handle(new Signal("INT"), signal -> stop.countDown());
     Bridge bridge;
     try {
       bridge =
@@ -49,8 +57,11 @@ public final class BridgeMain {
       System.exit(2);
       return;
     }
-    // the worker's threads keep the JVM alive; the hook drains it on SIGTERM / Ctrl-C
+    // any other exit (System.exit(3) when refused) still closes the bridge
     Runtime.getRuntime().addShutdownHook(new Thread(bridge::close, "bridge-shutdown"));
+    stop.await();
+    bridge.close(); // drains: in-flight requests finish, new ones are refused
+    System.exit(0);
   }
 
   /** Timestamps in the log and the upstream keep-alive, unless the user set them otherwise. */

@@ -23,7 +23,7 @@ class BridgeMainTest {
   @TempDir Path dir;
 
   @Test
-  void sigterm_letsTheRelayInFlightFinish_thenExits() throws Exception {
+  void sigterm_letsTheRelayInFlightFinish_thenExits0() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     CountDownLatch arrived = new CountDownLatch(1);
     try (TestRouter router = TestRouter.start();
@@ -68,6 +68,7 @@ class BridgeMainTest {
 
       assertThat(response.get(20, TimeUnit.SECONDS).body()).isEqualTo("finished");
       assertThat(bridge.waitFor(20, TimeUnit.SECONDS)).isTrue();
+      assertThat(bridge.exitValue()).isZero(); // drained, not 143 (128 + SIGTERM)
       assertThat(Files.readString(log)).contains("bridge stopped id = bridge-main");
     } finally {
       release.countDown();

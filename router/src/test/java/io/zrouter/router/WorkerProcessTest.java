@@ -7,6 +7,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
@@ -14,6 +15,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -110,6 +113,33 @@ class WorkerProcessTest {
       assertThat(afterKill.keySet()).containsOnly("200 k2", "200 k3");
       assertThat(afterKill.values().stream().mapToInt(Integer::intValue).sum())
           .isGreaterThanOrEqualTo(200);
+    }
+  }
+
+  /** bench/scenarios/join.py times a worker's join from this line. */
+  @Test
+  void aWorkerProcess_logsWhenMainRanAndWhenItConnects() throws Exception {
+    try (JavaProcesses processes = new JavaProcesses();
+        Router router = TestRouters.start(TestRouters.config())) {
+      Path log = logs.resolve("j1.log");
+      processes.start(
+          log,
+          "io.zrouter.sample.SampleWorker",
+          "--connect",
+          router.workerEndpoint(),
+          "--id",
+          "j1");
+      Pattern connecting =
+          Pattern.compile(
+              "connecting: worker = j1, main_unix_ms = (\\d+), connect_unix_ms = (\\d+)");
+      Matcher m = connecting.matcher("");
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .pollInterval(Duration.ofMillis(20))
+          .until(() -> m.reset(Files.readString(log)).find());
+      long mainMillis = Long.parseLong(m.group(1));
+      long connectMillis = Long.parseLong(m.group(2));
+      assertThat(connectMillis).isBetween(mainMillis, System.currentTimeMillis());
     }
   }
 

@@ -67,6 +67,11 @@ public final class SampleWorker {
       if (options.concurrency() != null) {
         builder.concurrency(options.concurrency());
       }
+      log.info(
+          "connecting: worker = {}, main_unix_ms = {}, connect_unix_ms = {}",
+          id,
+          mainMillis,
+          System.currentTimeMillis());
       worker = builder.start();
     } catch (IllegalArgumentException e) {
       System.err.println("sample-worker: " + e.getMessage());
