@@ -48,18 +48,17 @@ class MinimalWorkerTest(RouterTestCase):
         self.assertEqual(body, f"hello from {WORKER_ID}\n".encode())
         self.assertEqual(response.getheader("x-worker-id"), WORKER_ID)
 
-    def test_postEcho_ofABodyThatArrivesAfterTheHead_isResentWhole_andEchoed(self):
-        before = self.admin_workers()
+    def test_postEcho_ofABodyThatArrivesAfterTheHead_isServedWhole(self):
         data = os.urandom(100 << 10)
         response, body = self.post_after_continue("/echo", data)
         self.assertEqual(response.status, 200)
         self.assertEqual(response.getheader("content-length"), str(len(data)))
         self.assertTrue(body == data, "echoed body differs")
-        # the head went out alone (the body was not sent before the 100): the worker refused it
-        # and the router sent it again with the body that had arrived
-        after = self.admin_workers()
-        self.assertGreater(after["refusals"], before["refusals"])
-        self.assertGreater(after["resends_after_refusal"], before["resends_after_refusal"])
+        # The body comes only after the router's 100. The router waits 500 us for a body still
+        # arriving before it dispatches; when that is not enough (a busy machine), the worker
+        # refuses the head and the router sends it again with the body that arrived meanwhile.
+        # Either way the minimal worker gets it whole: WholeBodyWorkerTest (router) pins down
+        # the resend path step by step.
 
     def test_postEcho_overTheWindow_isRefusedEveryTime_andGets503AtWorkerWait(self):
         before = self.admin_workers()

@@ -2,6 +2,7 @@ package io.zrouter.router.frontend;
 
 import com.google.protobuf.CodedOutputStream;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
 import io.zrouter.proto.FrameCodec;
 import java.util.Iterator;
 import java.util.Map;
@@ -162,8 +163,35 @@ final class RequestHeadWriter {
     return value ? 2 : 0;
   }
 
-  /** UTF-8 length as protobuf encodes a Java string (an unpaired surrogate becomes '?'). */
+  /**
+   * UTF-8 length as protobuf encodes a Java string (an unpaired surrogate becomes '?'). Netty's
+   * headers are Strings and AsciiStrings: each gets its own loop, so the JIT sees one type's charAt
+   * (a CharSequence call per char was megamorphic, and cost more than the encoding).
+   */
   private static int utf8Length(CharSequence s) {
+    if (s instanceof String string) {
+      return utf8Length(string);
+    }
+    if (s instanceof AsciiString ascii) {
+      return latin1Utf8Length(ascii);
+    }
+    return utf8Length(s.toString());
+  }
+
+  /** An AsciiString holds octets: each one at 0x80 or above takes two bytes in UTF-8. */
+  private static int latin1Utf8Length(AsciiString s) {
+    byte[] bytes = s.array();
+    int end = s.arrayOffset() + s.length();
+    int length = s.length();
+    for (int i = s.arrayOffset(); i < end; i++) {
+      if (bytes[i] < 0) {
+        length++;
+      }
+    }
+    return length;
+  }
+
+  private static int utf8Length(String s) {
     int length = s.length();
     int bytes = length;
     for (int i = 0; i < length; i++) {
@@ -223,10 +251,24 @@ final class RequestHeadWriter {
   }
 
   private void lowerCaseAscii(CharSequence name) {
-    for (int i = 0; i < name.length(); i++) {
-      char c = name.charAt(i);
+    if (name instanceof AsciiString ascii) {
+      byte[] bytes = ascii.array();
+      int end = ascii.arrayOffset() + ascii.length();
+      for (int i = ascii.arrayOffset(); i < end; i++) {
+        byte b = bytes[i];
+        if (b < 0) {
+          latin1(ascii.subSequence(i - ascii.arrayOffset(), ascii.length(), false));
+          return; // not a token; kept as it is, never malformed
+        }
+        out[position++] = b >= 'A' && b <= 'Z' ? (byte) (b + ('a' - 'A')) : b;
+      }
+      return;
+    }
+    String string = name.toString();
+    for (int i = 0; i < string.length(); i++) {
+      char c = string.charAt(i);
       if (c >= 0x80) {
-        utf8(name.subSequence(i, name.length())); // not a token; kept as it is, never malformed
+        utf8(string.substring(i)); // not a token; kept as it is, never malformed
         return;
       }
       out[position++] = (byte) (c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
@@ -234,6 +276,30 @@ final class RequestHeadWriter {
   }
 
   private void utf8(CharSequence s) {
+    if (s instanceof String string) {
+      utf8(string);
+    } else if (s instanceof AsciiString ascii) {
+      latin1(ascii);
+    } else {
+      utf8(s.toString());
+    }
+  }
+
+  private void latin1(AsciiString s) {
+    byte[] bytes = s.array();
+    int end = s.arrayOffset() + s.length();
+    for (int i = s.arrayOffset(); i < end; i++) {
+      byte b = bytes[i];
+      if (b >= 0) {
+        out[position++] = b;
+      } else {
+        out[position++] = (byte) (0xC0 | (b & 0xFF) >>> 6);
+        out[position++] = (byte) (0x80 | (b & 0x3F));
+      }
+    }
+  }
+
+  private void utf8(String s) {
     int length = s.length();
     for (int i = 0; i < length; i++) {
       char c = s.charAt(i);

@@ -3,6 +3,7 @@ package io.zrouter.router.frontend;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
 import io.zrouter.proto.Frame;
@@ -91,6 +92,19 @@ class RequestHeadWriterTest {
         .isEqualTo(generated(head(1, headers, -1, false, false)));
     assertThat(RequestHeadWriter.write(head(0, new DefaultHttpHeaders(), 0, true, false)))
         .isEqualTo(generated(head(0, new DefaultHttpHeaders(), 0, true, false)));
+  }
+
+  @Test
+  void asciiStringNamesAndValues_asNettyAndHttp2Give_matchToo() {
+    HttpHeaders headers = new DefaultHttpHeaders(false);
+    headers.add(HttpHeaderNames.HOST, AsciiString.of("example.test"));
+    headers.add(
+        AsciiString.of("X-Mixed-Case"), new AsciiString(new byte[] {'a', (byte) 0xe9, 'z'}));
+    headers.add(
+        AsciiString.of("x-slice").subSequence(0, 5, false),
+        AsciiString.of("value!").subSequence(1, 4, false));
+    assertThat(RequestHeadWriter.write(head(3, headers, 10, false, true)))
+        .isEqualTo(generated(head(3, headers, 10, false, true)));
   }
 
   @Test
