@@ -60,6 +60,11 @@ class ProtocolEdgeCasesTest {
         .extracting(Header::getName)
         .contains("x-forwarded-for", "x-forwarded-proto", "x-request-id", "host")
         .doesNotContain("connection");
+    assertThat(head.getRequestHead().getRemoteAddress()).matches("127\\.0\\.0\\.1:\\d+");
+    assertThat(head.getRequestHead().getHeadersList())
+        .filteredOn(h -> h.getName().equals("x-forwarded-for"))
+        .extracting(Header::getValue)
+        .containsExactly("127.0.0.1");
 
     worker.send(
         request,

@@ -3,8 +3,6 @@ package io.zrouter.router.frontend;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.util.concurrent.ThreadLocalRandom;
 
 /** Adds what a worker needs to know about the client: X-Forwarded-* and X-Request-Id. */
@@ -23,9 +21,8 @@ final class ForwardedHeaders {
    * Sets the forwarding headers and returns the request id: the client's {@code X-Request-Id} when
    * it sent a sane one, else a fresh random one.
    */
-  static String apply(HttpHeaders headers, SocketAddress client, String scheme) {
-    String clientIp =
-        client instanceof InetSocketAddress inet ? inet.getAddress().getHostAddress() : "unknown";
+  static String apply(HttpHeaders headers, ClientAddress client, String scheme) {
+    String clientIp = client.ip();
     String prior = headers.get(X_FORWARDED_FOR);
     headers.set(
         X_FORWARDED_FOR, prior == null || prior.isBlank() ? clientIp : prior + ", " + clientIp);
@@ -68,14 +65,5 @@ final class ForwardedHeaders {
       out[16 + i] = HEX[(int) (lo >>> (60 - 4 * i)) & 0xf];
     }
     return new String(out);
-  }
-
-  /** The client's address as workers see it: {@code ip:port}, IPv6 in brackets. */
-  static String addressOf(SocketAddress address) {
-    if (address instanceof InetSocketAddress inet) {
-      String host = inet.getAddress().getHostAddress();
-      return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + inet.getPort();
-    }
-    return String.valueOf(address);
   }
 }

@@ -16,7 +16,6 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.zrouter.router.frontend.LocalReply.Reason;
 import io.zrouter.router.upstream.Dispatch;
-import java.net.SocketAddress;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -102,8 +101,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   private void startExchange(ChannelHandlerContext ctx, HttpRequest request) {
     discarding = false;
     boolean http2 = ctx.channel() instanceof Http2StreamChannel;
-    SocketAddress client =
-        http2 ? ctx.channel().parent().remoteAddress() : ctx.channel().remoteAddress();
+    ClientAddress client = ClientAddress.of(ctx.channel());
     long contentLength = HttpUtil.getContentLength(request, -1L);
     boolean chunked = HttpUtil.isTransferEncodingChunked(request);
     HopByHop.strip(request.headers());
@@ -143,7 +141,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             requestId,
             scheme,
             http2 ? "HTTP/2" : request.protocolVersion().text(),
-            ForwardedHeaders.addressOf(client),
+            client.ipAndPort(),
             deadline,
             proxy.link().addressedPort());
     pending = new PendingDispatch(request, envelope, chunked ? -1 : Math.max(contentLength, 0));

@@ -21,7 +21,6 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.util.ReferenceCountUtil;
 import io.zrouter.router.frontend.LocalReply.Reason;
 import io.zrouter.router.upstream.Dispatch;
-import java.net.SocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -103,7 +102,7 @@ final class WebSocketUpgradeHandler extends ChannelInboundHandlerAdapter {
     HttpHeaders upstream = headers.copy();
     HopByHop.strip(upstream);
     WebSocketRequestHead.stripHandshakeHeaders(upstream);
-    SocketAddress client = ctx.channel().remoteAddress();
+    ClientAddress client = ClientAddress.of(ctx.channel());
     String requestId = ForwardedHeaders.apply(upstream, client, scheme);
     if (proxy.isDraining()) {
       replyAndClose(ctx, Reason.SHUTTING_DOWN, requestId);
@@ -119,7 +118,7 @@ final class WebSocketUpgradeHandler extends ChannelInboundHandlerAdapter {
                 requestId,
                 scheme,
                 "HTTP/1.1",
-                ForwardedHeaders.addressOf(client),
+                client.ipAndPort(),
                 deadline,
                 proxy.link().addressedPort()),
             request.uri(),

@@ -67,7 +67,7 @@ public class RequestEncodeBenchmark {
   public String cleanHeadersGet() {
     HttpHeaders headers = get.request().headers().copy();
     HopByHop.strip(headers);
-    return ForwardedHeaders.apply(headers, Traffic.CLIENT, RouterFixtures.SCHEME);
+    return ForwardedHeaders.apply(headers, ClientAddress.of(Traffic.CLIENT), RouterFixtures.SCHEME);
   }
 
   /** The request head frame of a cleaned {@code GET /hello}: 11 headers. */

@@ -79,14 +79,15 @@ public final class RouterFixtures {
     long contentLength = HttpUtil.getContentLength(request, -1L);
     boolean chunked = HttpUtil.isTransferEncodingChunked(request);
     HopByHop.strip(request.headers());
-    String requestId = ForwardedHeaders.apply(request.headers(), Traffic.CLIENT, SCHEME);
+    String requestId =
+        ForwardedHeaders.apply(request.headers(), ClientAddress.of(Traffic.CLIENT), SCHEME);
     RequestEncoder.Envelope envelope =
         new RequestEncoder.Envelope(
             STREAM_ID,
             requestId,
             SCHEME,
             request.protocolVersion().text(),
-            ForwardedHeaders.addressOf(Traffic.CLIENT),
+            ClientAddress.of(Traffic.CLIENT).ipAndPort(),
             System.currentTimeMillis() + 30_000,
             ADDRESSED_PORT);
     return new Prepared(request, envelope, chunked ? -1 : Math.max(contentLength, 0));
