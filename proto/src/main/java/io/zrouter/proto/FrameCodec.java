@@ -2,6 +2,7 @@ package io.zrouter.proto;
 
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.UnsafeByteOperations;
 import java.io.IOException;
 
 /**
@@ -32,14 +33,18 @@ public final class FrameCodec {
   }
 
   /**
-   * Parses and validates one message part.
+   * Parses and validates one message part. The frame's bytes fields (a body's data, a WebSocket
+   * payload) are views of {@code part}, not copies, so the caller must not change it afterwards: a
+   * ZeroMQ message part, received into a fresh array, never is.
    *
    * @throws MalformedFrameException when the part is not a valid frame
    */
   public static Frame decode(byte[] part) throws MalformedFrameException {
     Frame frame;
     try {
-      CodedInputStream input = CodedInputStream.newInstance(part);
+      // Protobuf aliases only input it is told is immutable: a plain newInstance(byte[]) copied
+      // every body chunk out of the part.
+      CodedInputStream input = UnsafeByteOperations.unsafeWrap(part).newCodedInput();
       input.enableAliasing(true);
       frame = Frame.parseFrom(input);
     } catch (InvalidProtocolBufferException e) {
