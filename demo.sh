@@ -18,8 +18,9 @@ stale() {
       -not -path '*/target/*' -print -quit)" ]
 }
 if stale; then
-  echo "building zrouter (mvn -B -q -DskipTests package)..."
-  mvn -B -q -DskipTests package
+  # the router and the sample worker only: the Python worker's build needs Python packages
+  echo "building zrouter (mvn -B -q -DskipTests package -pl router,sample-worker -am)..."
+  mvn -B -q -DskipTests package -pl router,sample-worker -am
 fi
 
 pids=()

@@ -6,6 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -f bench/target/zrouter-bench.jar ] || [ ! -f router/target/zrouter-router.jar ] \
     || [ ! -f sample-worker/target/zrouter-sample-worker.jar ]; then
-  mvn -B -q -DskipTests package
+  mvn -B -q -DskipTests package -pl router,sample-worker,bench -am
 fi
 exec java -cp bench/target/zrouter-bench.jar io.zrouter.bench.chaos.ChaosHarness --repo . "$@"

@@ -106,8 +106,8 @@ want zrouter && jars+=("$ROUTER_JAR" "$WORKER_JAR")
 for jar in "${jars[@]}"; do
   if [[ ! -f "$jar" ]]; then
     if want zrouter; then
-      log "building jars: mvn -B -q -DskipTests package"
-      (cd "$ROOT" && mvn -B -q -DskipTests package)
+      log "building jars: mvn -B -q -DskipTests package -pl router,sample-worker -am"
+      (cd "$ROOT" && mvn -B -q -DskipTests package -pl router,sample-worker -am)
     else
       log "building the bench jar: mvn -B -q -pl bench -am -DskipTests package"
       (cd "$ROOT" && mvn -B -q -pl bench -am -DskipTests package)

@@ -17,7 +17,7 @@ DELAY_MS="${DELAY_MS:-50}"
 CONCURRENCY="${CONCURRENCY:-4}"
 ROUTER_JAR=router/target/zrouter-router.jar
 WORKER_JAR=sample-worker/target/zrouter-sample-worker.jar
-[ -f "$ROUTER_JAR" ] && [ -f "$WORKER_JAR" ] || mvn -B -q -DskipTests package
+[ -f "$ROUTER_JAR" ] && [ -f "$WORKER_JAR" ] || mvn -B -q -DskipTests package -pl router,sample-worker -am
 
 pids=()
 stop_all() {
