@@ -81,6 +81,13 @@ final class DispatchTracker {
    */
   private final Map<Long, Dispatch> replayable = new HashMap<>();
 
+  /**
+   * Sends of a request's current parts that no worker has refused yet, for requests whose body
+   * follows. A refused request may go out again with more of its body only when no other copy is
+   * out: a late acknowledgement of an older, shorter copy would leave its worker with a gap.
+   */
+  private final Map<Long, Integer> unrefusedSends = new HashMap<>();
+
   private long nextSweepNanos;
   private long refusals;
   private long resends;
@@ -146,6 +153,9 @@ final class DispatchTracker {
     queue.removeFirst();
     unacknowledged.sent(d, nowNanos);
     replayable.put(d.stream().id(), d);
+    if (d.bodyFollows()) {
+      unrefusedSends.merge(d.stream().id(), 1, Integer::sum);
+    }
   }
 
   /**
@@ -176,14 +186,22 @@ final class DispatchTracker {
    * not when the request waits to be sent again.
    */
   boolean onRefused(long streamId, byte[] worker, long nowNanos) {
+    boolean wasHeld = worker != null && claims.ownerOf(streamId) != null;
     if (claim(streamId, worker, true, nowNanos) == StreamClaims.Claim.OTHERS) {
       return false;
     }
     claims.release(streamId); // another worker may take it
     Dispatch request = replayable.get(streamId);
     Dispatch again = unacknowledged.refused(streamId); // refused instead of acknowledged
-    if (again == null && worker != null && request != null && !request.bodyFollows()) {
-      again = request; // refused by the worker that held it: it never ran all the same
+    if (again == null && request != null) {
+      if (wasHeld && !request.bodyFollows()) {
+        again = request; // refused by the worker that held it: it never ran all the same
+      } else if (!wasHeld) {
+        // The refusal of an older copy, sent again after the accept timeout: the request is
+        // on its way again already (or a worker that names no connection runs it).
+        isOnlyCopyOut(streamId);
+        return false;
+      }
     }
     if (again == null) {
       replayable.remove(streamId);
@@ -192,12 +210,25 @@ final class DispatchTracker {
     refusals++;
     again = again.refusedOnceMore();
     replayable.put(streamId, again);
-    if (again.bodyFollows()) {
+    if (again.bodyFollows() && isOnlyCopyOut(streamId)) {
       effects.takeMoreBody(again); // a worker that takes only whole requests may take it then
     } else {
       refused.add(again, nowNanos);
     }
     return false;
+  }
+
+  /**
+   * Counts a refusal against the sends of the stream's current parts: whether none is out now
+   * (every copy sent was refused), so that the request may grow.
+   */
+  private boolean isOnlyCopyOut(long streamId) {
+    Integer out = unrefusedSends.merge(streamId, -1, Integer::sum);
+    if (out == null || out <= 0) {
+      unrefusedSends.remove(streamId);
+      return true;
+    }
+    return false; // sent again after the accept timeout: the other copy may yet be taken
   }
 
   /**
@@ -267,6 +298,7 @@ final class DispatchTracker {
    */
   byte[] onReset(long streamId) {
     replayable.remove(streamId);
+    unrefusedSends.remove(streamId);
     unacknowledged.accepted(streamId); // settled: never resend it
     byte[] owner = claims.ownerOf(streamId);
     claims.finish(streamId);
@@ -301,6 +333,7 @@ final class DispatchTracker {
     if (nowNanos - nextSweepNanos >= 0) {
       nextSweepNanos = nowNanos + SWEEP_NANOS;
       replayable.values().removeIf(d -> d.stream().isDone());
+      unrefusedSends.keySet().removeIf(id -> !replayable.containsKey(id)); // taken or over
     }
   }
 

@@ -292,6 +292,43 @@ class DispatchTrackerTest {
   }
 
   @Test
+  void aRequestSentTwice_doesNotGrowOnARefusal_forItsOtherCopyMayYetBeTaken() {
+    Dispatch first = sent(streamingPost(1));
+    now += ACCEPT_TIMEOUT; // no acknowledgement in time: it goes out again
+    tracker.requeueDue(now);
+    Dispatch second = tracker.nextToSend(lane);
+    assertThat(second).isSameAs(first);
+    tracker.onSent(second, now);
+
+    assertThat(tracker.onRefused(1, null, now)).isFalse(); // the second copy's worker is busy
+    assertThat(effects).isEmpty(); // no more body: the first copy's worker may still take it
+    now += tracker.nanosUntilNextDeadline(now);
+    tracker.requeueDue(now);
+    Dispatch third = tracker.nextToSend(lane);
+    assertThat(third.parts()).isEqualTo(first.parts()); // the same parts as both copies out
+
+    // the first copy's late acknowledgement: that worker gets the body from where the copy ended
+    assertThat(tracker.onAccept(1, A, now)).isTrue();
+    assertThat(tracker.nextToSend(lane)).isNull();
+  }
+
+  @Test
+  void onceEveryCopyWasRefused_theRequestGrowsAgain() {
+    sent(streamingPost(1));
+    now += ACCEPT_TIMEOUT;
+    tracker.requeueDue(now);
+    tracker.onSent(tracker.nextToSend(lane), now); // two copies out
+    tracker.onRefused(1, null, now);
+    tracker.onRefused(1, null, now); // both refused; the request waits to go out again
+    assertThat(effects).isEmpty();
+    now += tracker.nanosUntilNextDeadline(now);
+    tracker.requeueDue(now);
+    tracker.onSent(tracker.nextToSend(lane), now); // the only copy out now
+    tracker.onRefused(1, null, now);
+    assertThat(effects).containsExactly("takeMoreBody 1"); // no other copy can be taken: grow
+  }
+
+  @Test
   void moreBodyForAStreamResetMeanwhile_isDropped() {
     Dispatch first = sent(streamingPost(1));
     tracker.onRefused(1, A, now);
