@@ -1,5 +1,6 @@
 package io.zrouter.router.frontend;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -253,7 +254,7 @@ final class HttpExchange implements ProxyStream {
         new DefaultFullHttpResponse(
             HttpVersion.HTTP_1_1,
             head.status(),
-            Unpooled.wrappedBuffer(body.getData().asReadOnlyByteBuffer()),
+            bytesOf(body),
             head.headers(),
             EmptyHttpHeaders.INSTANCE);
     if (!response.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
@@ -284,14 +285,12 @@ final class HttpExchange implements ProxyStream {
     if (body.getEndStream()) {
       write(
           hasData
-              ? new DefaultLastHttpContent(
-                  Unpooled.wrappedBuffer(body.getData().asReadOnlyByteBuffer()), CHECKED_HEADERS)
+              ? new DefaultLastHttpContent(bytesOf(body), CHECKED_HEADERS)
               : LastHttpContent.EMPTY_LAST_CONTENT);
       finish();
     } else if (hasData) {
       int size = body.getData().size();
-      ctx.write(
-              new DefaultHttpContent(Unpooled.wrappedBuffer(body.getData().asReadOnlyByteBuffer())))
+      ctx.write(new DefaultHttpContent(bytesOf(body)))
           .addListener(written -> credit(written.isSuccess() ? size : 0));
       wrote = true;
     } else {
@@ -488,6 +487,11 @@ final class HttpExchange implements ProxyStream {
     if (!to.contains(ForwardedHeaders.X_REQUEST_ID)) {
       to.set(ForwardedHeaders.X_REQUEST_ID, requestId);
     }
+  }
+
+  /** The body frame's bytes as a buffer for the client, without a copy. */
+  private static ByteBuf bytesOf(Body body) {
+    return Unpooled.wrappedBuffer(body.getData().asReadOnlyByteBuffer());
   }
 
   private static boolean mayHaveBody(int status) {
