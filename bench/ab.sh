@@ -11,7 +11,8 @@
 # than req/s when other work shares the machine) per round, and the B/A ratios of the medians.
 #
 # Environment: WARMUP (30s), DURATION (10s), ROUNDS (3), CONNECTIONS (64),
-#   A_ROUTER_FLAGS / B_ROUTER_FLAGS, A_WORKER_FLAGS / B_WORKER_FLAGS (extra flags), JAVA_OPTS.
+#   A_ROUTER_FLAGS / B_ROUTER_FLAGS, A_WORKER_FLAGS / B_WORKER_FLAGS (extra flags), JAVA_OPTS (both),
+#   A_ROUTER_JAVA_OPTS / B_ROUTER_JAVA_OPTS (JVM options of one side's router only).
 set -euo pipefail
 # shellcheck source=ports.sh
 . "$(dirname "${BASH_SOURCE[0]}")/ports.sh"
@@ -45,13 +46,13 @@ free_port() {
 }
 
 
-# start NAME DIR ROUTER_FLAGS WORKER_FLAGS: sets PORT_<NAME>
+# start NAME DIR ROUTER_FLAGS WORKER_FLAGS ROUTER_JAVA_OPTS: sets PORT_<NAME>
 start() {
-  local name="$1" dir="$2" rflags="$3" wflags="$4" port zmq n i
+  local name="$1" dir="$2" rflags="$3" wflags="$4" rjava="$5" port zmq n i
   port="$(free_port)"
   zmq="$(free_port_pair)"
   # shellcheck disable=SC2086
-  java "${JAVA_ARGS[@]}" -jar "$dir/zrouter-router.jar" --listen "127.0.0.1:$port" \
+  java "${JAVA_ARGS[@]}" $rjava -jar "$dir/zrouter-router.jar" --listen "127.0.0.1:$port" \
     --bind "tcp://127.0.0.1:$zmq" --admin-listen off $rflags >"$TMP_DIR/$name-router.log" 2>&1 &
   PIDS+=($!)
   for n in 1 2; do
@@ -106,8 +107,8 @@ measure() {
     END { printf "%.0f %.2f %.1f %.1f\n", rps, p99, n ? dr / tck * 1e6 / n : 0, n ? dt / tck * 1e6 / n : 0 }' <<<"$out"
 }
 
-start A "$A_DIR" "${A_ROUTER_FLAGS:-}" "${A_WORKER_FLAGS:-}"
-start B "$B_DIR" "${B_ROUTER_FLAGS:-}" "${B_WORKER_FLAGS:-}"
+start A "$A_DIR" "${A_ROUTER_FLAGS:-}" "${A_WORKER_FLAGS:-}" "${A_ROUTER_JAVA_OPTS:-}"
+start B "$B_DIR" "${B_ROUTER_FLAGS:-}" "${B_WORKER_FLAGS:-}" "${B_ROUTER_JAVA_OPTS:-}"
 log "warm-up $WARMUP each"
 measure "$PORT_A" "$WARMUP" >/dev/null
 measure "$PORT_B" "$WARMUP" >/dev/null

@@ -49,6 +49,7 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
   private final ResponseBatch batch = new ResponseBatch();
   private final InboundFrames inbound;
   private final ServiceLanes lanes;
+  private final IterationWakeup commandWakeup;
 
   /** Commands from the event loops and the admin server, in order. */
   private final Queue<LinkCommand> incoming = new ConcurrentLinkedQueue<>();
@@ -72,6 +73,7 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
     this.inbound =
         new InboundFrames(
             registry, tracker, workers, lanes, outbox, batch, sockets.routerId, this::workerGone);
+    this.commandWakeup = new IterationWakeup(sockets.wakeup);
     this.thread = new Thread(this::run, "zrouter-link");
   }
 
@@ -136,7 +138,7 @@ public final class WorkerLink implements UpstreamControl, AutoCloseable {
 
   private void command(LinkCommand command) {
     incoming.add(command);
-    sockets.wakeup.signal();
+    commandWakeup.signal();
   }
 
   private void run() {
