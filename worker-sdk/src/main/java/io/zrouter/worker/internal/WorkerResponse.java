@@ -1,12 +1,10 @@
 package io.zrouter.worker.internal;
 
-import com.google.protobuf.UnsafeByteOperations;
-import io.zrouter.proto.Body;
 import io.zrouter.proto.Frame;
+import io.zrouter.proto.FrameCodec;
 import io.zrouter.proto.Header;
 import io.zrouter.proto.Reset;
 import io.zrouter.proto.ResetReason;
-import io.zrouter.proto.ResponseHead;
 import io.zrouter.proto.Trailers;
 import io.zrouter.worker.Response;
 import io.zrouter.worker.WebSocket;
@@ -39,7 +37,10 @@ final class WorkerResponse implements Response {
   private final WorkerStream stream;
   private final String workerId;
   private final boolean headRequest;
-  private final List<Header> headers = new ArrayList<>();
+
+  /** The head's headers, names and values in turn (name, value, name, value...). */
+  private final List<String> headers = new ArrayList<>();
+
   private final List<Header> trailers = new ArrayList<>();
   private int status = 200;
   private volatile boolean committed;
@@ -65,7 +66,8 @@ final class WorkerResponse implements Response {
   @Override
   public synchronized Response header(String name, String value) {
     checkNotCommitted();
-    headers.add(wireHeader(checkName(name), checkValue(name, value)));
+    headers.add(checkName(name));
+    headers.add(checkValue(name, value));
     return this;
   }
 
@@ -92,15 +94,15 @@ final class WorkerResponse implements Response {
     if (body != null && body.hasWritten()) {
       throw new IllegalStateException("body bytes were already written");
     }
-    headers.removeIf(h -> h.getName().equals("content-length"));
+    removeHeader("content-length");
     if (status != 204 && status != 304 && trailers.isEmpty()) {
-      headers.add(wireHeader("content-length", Integer.toString(data.length)));
+      addHeader("content-length", Integer.toString(data.length));
     }
     committed = true;
     boolean endsWithBody = trailers.isEmpty();
     try {
       // one batch (one wake-up, usually one message) per MiB; larger bodies feel back-pressure
-      List<Frame> batch = new ArrayList<>();
+      List<WorkerStream.Encoded> batch = new ArrayList<>(2);
       batch.add(head(data.length == 0 && endsWithBody));
       int batchBytes = 0;
       for (int off = 0; off < data.length; off += MAX_FRAME_DATA) {
@@ -108,7 +110,7 @@ final class WorkerResponse implements Response {
         batch.add(bodyFrame(data, off, n, endsWithBody && off + n == data.length));
         batchBytes += n;
         if (batchBytes >= SEND_BATCH_BYTES) {
-          stream.send(batch);
+          stream.sendEncoded(batch);
           batch = new ArrayList<>();
           batchBytes = 0;
         }
@@ -117,7 +119,7 @@ final class WorkerResponse implements Response {
         batch.add(trailersFrame());
       }
       if (!batch.isEmpty()) {
-        stream.send(batch);
+        stream.sendEncoded(batch);
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -150,7 +152,7 @@ final class WorkerResponse implements Response {
       throw new IllegalStateException("the request did not ask for a websocket");
     }
     try {
-      session.accept(headers, subprotocol);
+      session.accept(wireHeaders(), subprotocol);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -198,13 +200,13 @@ final class WorkerResponse implements Response {
       committed = true;
       status = 500;
       headers.clear();
-      headers.add(wireHeader("content-type", TEXT_PLAIN));
-      headers.add(wireHeader("content-length", Integer.toString(INTERNAL_ERROR_BODY.length)));
+      addHeader("content-type", TEXT_PLAIN);
+      addHeader("content-length", Integer.toString(INTERNAL_ERROR_BODY.length));
       if (!stream.requestId().isEmpty()) {
-        headers.add(wireHeader("x-request-id", stream.requestId()));
+        addHeader("x-request-id", stream.requestId());
       }
-      headers.add(wireHeader("x-worker-id", workerId));
-      stream.send(
+      addHeader("x-worker-id", workerId);
+      stream.sendEncoded(
           List.of(
               head(false), bodyFrame(INTERNAL_ERROR_BODY, 0, INTERNAL_ERROR_BODY.length, true)));
     } else {
@@ -223,7 +225,7 @@ final class WorkerResponse implements Response {
     if (ended) {
       throw new IOException("response already ended");
     }
-    List<Frame> frames = new ArrayList<>(2);
+    List<WorkerStream.Encoded> frames = new ArrayList<>(2);
     if (!committed) {
       frames.add(head(false));
     }
@@ -232,7 +234,7 @@ final class WorkerResponse implements Response {
     }
     if (!frames.isEmpty()) {
       committed = true;
-      stream.send(frames);
+      stream.sendEncoded(frames);
     }
   }
 
@@ -244,11 +246,11 @@ final class WorkerResponse implements Response {
     if (ended) {
       return;
     }
-    List<Frame> frames = new ArrayList<>(3);
+    List<WorkerStream.Encoded> frames = new ArrayList<>(3);
     boolean endsWithBody = trailers.isEmpty();
     if (!committed) {
       if (mayAddContentLength()) {
-        headers.add(wireHeader("content-length", Integer.toString(length)));
+        addHeader("content-length", Integer.toString(length));
       }
       frames.add(head(length == 0 && endsWithBody));
       if (length > 0) {
@@ -262,7 +264,7 @@ final class WorkerResponse implements Response {
     }
     committed = true;
     ended = true;
-    stream.send(frames);
+    stream.sendEncoded(frames);
   }
 
   private boolean mayAddContentLength() {
@@ -275,39 +277,53 @@ final class WorkerResponse implements Response {
   }
 
   private boolean hasHeader(String name) {
-    for (Header h : headers) {
-      if (h.getName().equals(name)) {
+    for (int i = 0, n = headers.size(); i < n; i += 2) {
+      if (headers.get(i).equals(name)) {
         return true;
       }
     }
     return false;
   }
 
-  private Frame trailersFrame() {
-    return Frame.newBuilder()
-        .setStreamId(stream.id())
-        .setTrailers(Trailers.newBuilder().addAllHeaders(trailers))
-        .build();
+  private void addHeader(String name, String value) {
+    headers.add(name);
+    headers.add(value);
   }
 
-  private Frame head(boolean endStream) {
-    ResponseHead head =
-        ResponseHead.newBuilder()
-            .setStatus(status)
-            .addAllHeaders(headers)
-            .setEndStream(endStream)
-            .build();
-    return Frame.newBuilder().setStreamId(stream.id()).setResponseHead(head).build();
+  private void removeHeader(String name) {
+    for (int i = headers.size() - 2; i >= 0; i -= 2) {
+      if (headers.get(i).equals(name)) {
+        headers.subList(i, i + 2).clear();
+      }
+    }
   }
 
-  /** Wraps without copying: the frame is encoded before the caller touches the array again. */
-  private Frame bodyFrame(byte[] data, int off, int len, boolean endStream) {
-    Body b =
-        Body.newBuilder()
-            .setData(UnsafeByteOperations.unsafeWrap(data, off, len))
-            .setEndStream(endStream)
-            .build();
-    return Frame.newBuilder().setStreamId(stream.id()).setBody(b).build();
+  /** The head's headers as protobuf messages (for the rare 101, which is built the slow way). */
+  private List<Header> wireHeaders() {
+    List<Header> wire = new ArrayList<>(headers.size() / 2);
+    for (int i = 0, n = headers.size(); i < n; i += 2) {
+      wire.add(wireHeader(headers.get(i), headers.get(i + 1)));
+    }
+    return wire;
+  }
+
+  private WorkerStream.Encoded trailersFrame() {
+    return WorkerStream.Encoded.of(
+        Frame.newBuilder()
+            .setStreamId(stream.id())
+            .setTrailers(Trailers.newBuilder().addAllHeaders(trailers))
+            .build());
+  }
+
+  private WorkerStream.Encoded head(boolean endStream) {
+    byte[] bytes = ResponseFrameWriter.head(stream.id(), status, headers, endStream);
+    return new WorkerStream.Encoded(bytes, 0, false, endStream);
+  }
+
+  /** Copies the bytes into the frame: the caller may reuse the array once this returns. */
+  private WorkerStream.Encoded bodyFrame(byte[] data, int off, int len, boolean endStream) {
+    byte[] bytes = ResponseFrameWriter.body(stream.id(), data, off, len, endStream);
+    return new WorkerStream.Encoded(bytes, len, len > 0, endStream);
   }
 
   private void checkNotCommitted() {
@@ -324,29 +340,18 @@ final class WorkerResponse implements Response {
     if (name == null || name.isEmpty()) {
       throw new IllegalArgumentException("header name is empty");
     }
-    for (int i = 0; i < name.length(); i++) {
-      char c = name.charAt(i);
-      boolean token =
-          (c >= 'a' && c <= 'z')
-              || (c >= 'A' && c <= 'Z')
-              || (c >= '0' && c <= '9')
-              || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
-      if (!token) {
-        throw new IllegalArgumentException("header name is not a token: " + name);
-      }
+    if (!FrameCodec.isToken(name)) {
+      throw new IllegalArgumentException("header name is not a token: " + name);
     }
-    return name.toLowerCase(Locale.ROOT);
+    return name.toLowerCase(Locale.ROOT); // the same String when it is lower case already
   }
 
   private static String checkValue(String name, String value) {
     if (value == null) {
       throw new IllegalArgumentException("header value is null: " + name);
     }
-    for (int i = 0; i < value.length(); i++) {
-      char c = value.charAt(i);
-      if (c > 0xFF || c == '\r' || c == '\n' || c == 0) {
-        throw new IllegalArgumentException("illegal character in header " + name);
-      }
+    if (!FrameCodec.isHeaderValue(value)) {
+      throw new IllegalArgumentException("illegal character in header " + name);
     }
     return value;
   }

@@ -145,26 +145,58 @@ public final class WorkerStream {
   }
 
   /**
-   * Handler thread: encode frames of this stream and queue them, in order, as one batch. A batch
-   * carrying body data waits first while the worker's outbound budget is exhausted.
+   * One frame of this stream, encoded, and what queueing it needs to know.
+   *
+   * @param windowBytes body bytes it carries, which take flow-control credit
+   * @param carriesData whether it waits for the worker's outbound budget (body data, WebSocket text
+   *     and binary messages)
+   * @param endsStream whether the worker's side of the stream ends with it
+   */
+  record Encoded(byte[] bytes, int windowBytes, boolean carriesData, boolean endsStream) {
+    static Encoded of(Frame frame) {
+      int data = frame.hasBody() ? frame.getBody().getData().size() : 0;
+      return new Encoded(
+          FrameCodec.encode(frame),
+          data,
+          data > 0 || isWebSocketData(frame),
+          FrameCodec.endsStream(frame));
+    }
+  }
+
+  /** Handler thread: {@link #sendEncoded} of these frames, encoded here. */
+  boolean send(List<Frame> frames) throws IOException {
+    List<Encoded> encoded = new ArrayList<>(frames.size());
+    for (Frame frame : frames) {
+      encoded.add(Encoded.of(frame));
+      if (log.isDebugEnabled()) {
+        log.debug("queue stream = {} kind = {}", key.streamId(), frame.getKindCase());
+      }
+    }
+    return sendEncoded(encoded);
+  }
+
+  /**
+   * Handler thread: queue frames of this stream, in order, as one batch. A batch carrying body data
+   * waits first while the worker's outbound budget is exhausted.
    *
    * @return false when the stream was cancelled and nothing was queued
    */
-  boolean send(List<Frame> frames) throws IOException {
+  boolean sendEncoded(List<Encoded> frames) throws IOException {
     if (isCancelled()) {
       log.debug("dropping frames of cancelled stream stream = {}", key.streamId());
       return false;
     }
     List<OutboundFrame> batch = new ArrayList<>(frames.size());
     boolean carriesData = false;
-    for (Frame frame : frames) {
-      int data = frame.hasBody() ? frame.getBody().getData().size() : 0;
+    for (int i = 0, n = frames.size(); i < n; i++) {
+      Encoded frame = frames.get(i);
+      int data = frame.windowBytes();
       if (data > 0 && !sendWindow.tryTake(data)) {
         // Out of credit: what is encoded goes first (the router's credit depends on it), then
         // wait for the router to say the client took enough.
         if (!batch.isEmpty()) {
           outbound.offer(this, batch, carriesData);
-          batch = new ArrayList<>(frames.size());
+          batch = new ArrayList<>(n);
           carriesData = false;
         }
         if (outbound.onIoThread()) {
@@ -176,11 +208,8 @@ public final class WorkerStream {
         }
         sendWindow.take(data);
       }
-      carriesData |= data > 0 || isWebSocketData(frame);
-      batch.add(new OutboundFrame(this, FrameCodec.encode(frame), FrameCodec.endsStream(frame)));
-      if (log.isDebugEnabled()) {
-        log.debug("queue stream = {} kind = {}", key.streamId(), frame.getKindCase());
-      }
+      carriesData |= frame.carriesData();
+      batch.add(new OutboundFrame(this, frame.bytes(), frame.endsStream()));
     }
     if (!batch.isEmpty()) {
       outbound.offer(this, batch, carriesData);
