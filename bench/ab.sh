@@ -12,7 +12,9 @@
 #
 # Environment: WARMUP (30s), DURATION (10s), ROUNDS (3), CONNECTIONS (64),
 #   A_ROUTER_FLAGS / B_ROUTER_FLAGS, A_WORKER_FLAGS / B_WORKER_FLAGS (extra flags), JAVA_OPTS (both),
-#   A_ROUTER_JAVA_OPTS / B_ROUTER_JAVA_OPTS (JVM options of one side's router only).
+#   A_ROUTER_JAVA_OPTS / B_ROUTER_JAVA_OPTS (JVM options of one side's router only),
+#   REQUEST_PATH (/hello) and WRK_LUA (a wrk script, e.g. a POST body) for other requests:
+#   REQUEST_PATH=/echo WRK_LUA=bench/post1k.lua bash bench/ab.sh A B
 set -euo pipefail
 # shellcheck source=ports.sh
 . "$(dirname "${BASH_SOURCE[0]}")/ports.sh"
@@ -23,6 +25,11 @@ WARMUP="${WARMUP:-30s}"
 DURATION="${DURATION:-10s}"
 ROUNDS="${ROUNDS:-3}"
 CONNECTIONS="${CONNECTIONS:-64}"
+REQUEST_PATH="${REQUEST_PATH:-/hello}"
+WRK_SCRIPT=()
+if [[ -n "${WRK_LUA:-}" ]]; then
+  WRK_SCRIPT=(-s "$WRK_LUA")
+fi
 read -r -a JAVA_ARGS <<<"-Xmx512m ${JAVA_OPTS:-}"
 
 PIDS=()
@@ -92,7 +99,7 @@ measure() {
   local port="$1" duration="$2" out r0 t0 r1 t1
   shift 2
   if [ $# -gt 0 ]; then r0="$(cpu_ticks "$1")" t0="$(cpu_ticks "$@")"; fi
-  out="$(wrk -t2 -c"$CONNECTIONS" -d"$duration" --latency "http://127.0.0.1:$port/hello")"
+  out="$(wrk -t2 -c"$CONNECTIONS" -d"$duration" --latency "${WRK_SCRIPT[@]}" "http://127.0.0.1:$port$REQUEST_PATH")"
   if [ $# -gt 0 ]; then r1="$(cpu_ticks "$1")" t1="$(cpu_ticks "$@")"; else r0=0 t0=0 r1=0 t1=0; fi
   awk -v dr=$((r1 - r0)) -v dt=$((t1 - t0)) -v tck="$(getconf CLK_TCK)" '
     $2 == "requests" && $3 == "in" { n = $1 }

@@ -528,6 +528,31 @@ class WorkerTest {
   }
 
   @Test
+  void aRejectedHeader_isLeftOut_andTheResponseStillGoes() {
+    start(
+        (req, res) -> {
+          for (String[] bad : new String[][] {{"x-bad", "a\r\nb"}, {"bad name", "v"}}) {
+            try {
+              res.header(bad[0], bad[1]);
+            } catch (IllegalArgumentException expected) {
+              // the handler leaves it out and goes on
+            }
+          }
+          res.header("x-good", "1");
+          res.send("ok");
+        });
+
+    router.send(Requests.get(1, "/"));
+
+    ReceivedResponse response = router.takeStream(1);
+    assertThat(response.status()).isEqualTo(200);
+    assertThat(response.bodyText()).isEqualTo("ok");
+    assertThat(response.header("x-good")).isEqualTo("1");
+    assertThat(response.header("x-bad")).isNull();
+    assertThat(response.header("content-length")).isEqualTo("2");
+  }
+
+  @Test
   void defaultId_isGenerated() {
     Worker w = start((req, res) -> res.end());
     assertThat(w.id()).isEqualTo("test-worker");

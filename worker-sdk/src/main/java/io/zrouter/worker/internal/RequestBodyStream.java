@@ -1,10 +1,13 @@
 package io.zrouter.worker.internal;
 
+import com.google.protobuf.ByteOutput;
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.zrouter.proto.FrameCodec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.function.IntConsumer;
@@ -12,8 +15,8 @@ import java.util.function.IntConsumer;
 /**
  * The request body as a blocking {@link InputStream}, fed by the IO thread.
  *
- * <p>Chunks are read-only views of the received message parts (no copy). Reads block until a chunk
- * arrives, the body ends ({@code -1}) or the stream is aborted (the abort cause is thrown).
+ * <p>Chunks are views of the received message parts (no copy). Reads block until a chunk arrives,
+ * the body ends ({@code -1}) or the stream is aborted (the abort cause is thrown).
  */
 final class RequestBodyStream extends InputStream {
   /** Credit is returned in steps of this many bytes read, not per read. */
@@ -36,8 +39,52 @@ final class RequestBodyStream extends InputStream {
     if (data.isEmpty() || closed || failure != null) {
       return;
     }
-    chunks.add(data.asReadOnlyByteBuffer());
+    chunks.add(view(data));
     notifyAll();
+  }
+
+  /**
+   * The bytes of {@code data} as a buffer over the array they live in, not a copy: {@code
+   * asReadOnlyByteBuffer()} would do, but hides the array that {@link #transferTo} hands on.
+   */
+  private static ByteBuffer view(ByteString data) {
+    ByteBuffer[] view = new ByteBuffer[1];
+    try {
+      UnsafeByteOperations.unsafeWriteTo(
+          data,
+          new ByteOutput() {
+            @Override
+            public void write(byte value) {
+              throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public void write(byte[] value, int offset, int length) {
+              throw new UnsupportedOperationException(); // the caller may reuse it: copy
+            }
+
+            @Override
+            public void writeLazy(byte[] value, int offset, int length) {
+              if (view[0] != null) {
+                throw new UnsupportedOperationException(); // a rope: not one array
+              }
+              view[0] = ByteBuffer.wrap(value, offset, length);
+            }
+
+            @Override
+            public void write(ByteBuffer value) {
+              throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public void writeLazy(ByteBuffer value) {
+              throw new UnsupportedOperationException();
+            }
+          });
+    } catch (IOException | UnsupportedOperationException e) {
+      return ByteBuffer.wrap(data.toByteArray()); // not backed by one array: copy it
+    }
+    return view[0] == null ? ByteBuffer.wrap(data.toByteArray()) : view[0];
   }
 
   /** IO thread: the body is complete. */
@@ -84,6 +131,33 @@ final class RequestBodyStream extends InputStream {
     }
     consumed(read);
     return read;
+  }
+
+  /**
+   * Hands each chunk to {@code out} as it is, instead of through the 8 KiB buffer {@link
+   * InputStream#transferTo} would allocate and copy into: {@code out} gets the received message
+   * part's own array, which, as {@link OutputStream#write(byte[], int, int)} requires, it must not
+   * change. The chunk is taken under the monitor and written outside it: writing may wait for
+   * response credit, which the IO thread delivers, and the IO thread needs the monitor to feed this
+   * stream.
+   */
+  @Override
+  public long transferTo(OutputStream out) throws IOException {
+    java.util.Objects.requireNonNull(out, "out");
+    long transferred = 0;
+    while (true) {
+      ByteBuffer chunk;
+      synchronized (this) {
+        chunk = awaitChunk();
+        if (chunk == null) {
+          return transferred;
+        }
+        chunks.poll();
+        consumed(chunk.remaining());
+      }
+      out.write(chunk.array(), chunk.arrayOffset() + chunk.position(), chunk.remaining());
+      transferred += chunk.remaining();
+    }
   }
 
   @Override

@@ -66,8 +66,9 @@ final class WorkerResponse implements Response {
   @Override
   public synchronized Response header(String name, String value) {
     checkNotCommitted();
-    headers.add(checkName(name));
-    headers.add(checkValue(name, value));
+    String wireName = checkName(name);
+    String wireValue = checkValue(name, value); // both checked before either is kept
+    addHeader(wireName, wireValue);
     return this;
   }
 

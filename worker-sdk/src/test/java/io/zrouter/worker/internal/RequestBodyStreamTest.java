@@ -104,4 +104,61 @@ class RequestBodyStreamTest {
       Thread.interrupted();
     }
   }
+
+  @Test
+  void transferTo_handsOnEveryChunkInOrder_viewsAndRopesAlike() throws Exception {
+    byte[] part = "xxhello, world!yy".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    ByteString aliased =
+        com.google.protobuf.UnsafeByteOperations.unsafeWrap(part, 2, 6); // "hello,"
+    ByteString rope = ByteString.copyFromUtf8(" wor").concat(ByteString.copyFromUtf8("ld!"));
+    body.append(aliased);
+    body.append(rope);
+    body.end();
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+
+    assertThat(body.transferTo(out)).isEqualTo(13);
+    assertThat(out.toString(java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("hello, world!");
+    assertThat(body.read()).isEqualTo(-1);
+  }
+
+  @Test
+  void transferTo_waitsForMoreBody_andReturnsCreditLikeReads() throws Exception {
+    int step = RequestBodyStream.CREDIT_STEP;
+    CompletableFuture<Void> firstWrite = new CompletableFuture<>();
+    java.io.ByteArrayOutputStream out =
+        new java.io.ByteArrayOutputStream() {
+          @Override
+          public synchronized void write(byte[] b, int off, int len) {
+            super.write(b, off, len);
+            firstWrite.complete(null);
+          }
+        };
+    CompletableFuture<Long> transfer =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return body.transferTo(out);
+              } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            });
+    body.append(ByteString.copyFrom(new byte[step]));
+    firstWrite.get(5, TimeUnit.SECONDS);
+    assertThat(credited.get()).isEqualTo(step); // granted before the bytes were handed on
+    assertThat(transfer).isNotDone(); // the body has not ended: it waits for more
+
+    body.append(ByteString.copyFrom(new byte[10]));
+    body.end();
+    assertThat(transfer.get(5, TimeUnit.SECONDS)).isEqualTo(step + 10L);
+    assertThat(out.size()).isEqualTo(step + 10);
+  }
+
+  @Test
+  void transferTo_failsWithTheAbortCause() {
+    body.append(ByteString.copyFromUtf8("partial"));
+    body.abort(new IOException("stream cancelled"));
+    assertThatThrownBy(() -> body.transferTo(new java.io.ByteArrayOutputStream()))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("stream cancelled");
+  }
 }
