@@ -64,10 +64,13 @@ class SlowWorkerShareTest {
                     enoughSlowStarts.countDown();
                   }
                   Thread.sleep(60); // the work this worker is slow at
-                  res.send("slow");
                 } finally {
+                  // Counted down before the response goes: once it is sent, the worker may start
+                  // the next stream on another thread before this one gets back here. Two streams
+                  // let in at once still overlap in the sleep above.
                   slowRunning.decrementAndGet();
                 }
+                res.send("slow");
               }));
 
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
